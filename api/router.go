@@ -1,0 +1,55 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+)
+
+// Config is what the router needs.
+type Config struct {
+	Log            zerolog.Logger
+	Registry       *prometheus.Registry
+	MaxBodyBytes   int64
+	RequestTimeout time.Duration
+	// Checks are the dependencies /readyz asks.
+	Checks []Check
+	// Web serves the shell's static files at / (optional).
+	Web http.Handler
+	// Routes mounts the /api/v1 endpoints of each context.
+	Routes []func(r chi.Router)
+}
+
+// NewRouter builds the HTTP handler: probes and metrics at the root, the API
+// under /api/v1, the web shell at /.
+func NewRouter(cfg Config) http.Handler {
+	r := chi.NewRouter()
+	r.NotFound(notFound)
+	r.MethodNotAllowed(methodNotAllowed(r))
+	r.Use(requestID(cfg.Log), recoverer, observe(newHTTPMetrics(cfg.Registry)))
+
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", readyz(cfg.Checks))
+	r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}))
+
+	r.Route("/api/v1", func(r chi.Router) {
+		r.Use(limits(cfg.MaxBodyBytes, cfg.RequestTimeout))
+		r.NotFound(notFound)
+		for _, mount := range cfg.Routes {
+			mount(r)
+		}
+	})
+	if cfg.Web != nil {
+		r.Get("/", cfg.Web.ServeHTTP)
+		r.Get("/*", cfg.Web.ServeHTTP)
+	}
+	// The span starts before routing so that even a 404 has a trace id.
+	return otelhttp.NewHandler(r, "http", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		return r.Method
+	}))
+}

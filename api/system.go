@@ -1,0 +1,68 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/workflows"
+)
+
+// DiagnosticsRunner is what the system endpoints need (services/system).
+type DiagnosticsRunner interface {
+	Diagnostics(ctx context.Context, requestID string, checks []string) (workflows.DiagnosticsResult, string, error)
+}
+
+// SystemRoutes mounts the operator endpoints, which take the operator token
+// as a bearer token. With no token configured they refuse every call.
+func SystemRoutes(runner DiagnosticsRunner, operatorToken string) func(chi.Router) {
+	return func(r chi.Router) {
+		r.With(requireOperator(operatorToken)).Post("/system/diagnostics", diagnostics(runner))
+	}
+}
+
+func requireOperator(token string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if token == "" {
+				writeError(w, r, services.Errorf(services.Forbidden, "Operator endpoints are disabled: set XENTRI_OPERATOR_TOKEN."))
+				return
+			}
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="xentri-operator"`)
+				writeError(w, r, services.Errorf(services.Unauthenticated, "This endpoint needs the operator token as a bearer token."))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+type diagnosticsRequest struct {
+	Checks []string `json:"checks"`
+}
+
+// diagnostics runs the Diagnostics workflow on a worker and answers with its
+// report. An empty body checks everything.
+func diagnostics(runner DiagnosticsRunner) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req diagnosticsRequest
+		if r.ContentLength != 0 {
+			if err := DecodeJSON(r, &req); err != nil {
+				writeError(w, r, err)
+				return
+			}
+		}
+		res, id, err := runner.Diagnostics(r.Context(), RequestIDFromContext(r.Context()), req.Checks)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, map[string]any{"workflow_id": id, "checks": res.Checks}, Meta{})
+	}
+}

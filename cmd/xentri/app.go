@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+
+	"github.com/xentri/xentri/api"
+	"github.com/xentri/xentri/internal/blob"
+	"github.com/xentri/xentri/internal/cache"
+	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/platform/buildinfo"
+	"github.com/xentri/xentri/internal/platform/config"
+	"github.com/xentri/xentri/internal/platform/logging"
+	"github.com/xentri/xentri/internal/platform/telemetry"
+	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/services/system"
+	"github.com/xentri/xentri/web"
+)
+
+// loadConfig reads the configuration and builds the logger.
+func loadConfig(getenv func(string) string, stderr io.Writer) (config.Config, zerolog.Logger, error) {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return cfg, zerolog.Nop(), fmt.Errorf("configuration:\n%w\n(`xentri env` lists every variable)", err)
+	}
+	return cfg, logging.New(stderr, cfg.LogLevel, cfg.LogFmt), nil
+}
+
+// deps are the clients every long-running role opens.
+type deps struct {
+	db       *db.DB
+	redis    *redis.Client
+	blob     *blob.Store
+	temporal client.Client
+}
+
+// endpoints say where each dependency is; `xentri dev` fills them from what it
+// started, the other commands from the configuration.
+type endpoints struct {
+	appDatabaseURL string
+	redisURL       string
+	s3Endpoint     string
+	temporal       string
+}
+
+func endpointsFrom(cfg config.Config) endpoints {
+	return endpoints{
+		appDatabaseURL: cfg.DatabaseURL,
+		redisURL:       cfg.RedisURL,
+		s3Endpoint:     cfg.S3Endpoint,
+		temporal:       cfg.TemporalHostPort(),
+	}
+}
+
+// openDeps opens every client. The database pool must belong to a role that
+// row-level security applies to: a superuser or table owner is refused here,
+// before any request is served. Temporal is dialled lazily so that the API
+// starts, and says so on /readyz, while Temporal is still coming up.
+func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.Logger) (*deps, error) {
+	if ep.s3Endpoint == "" {
+		return nil, errors.New("S3_ENDPOINT is not set: point it at MinIO or S3 (only `xentri dev` embeds a store)")
+	}
+	d := &deps{}
+	var err error
+	if d.db, err = db.Open(ctx, ep.appDatabaseURL, cfg.DatabaseMaxConns); err != nil {
+		return nil, err
+	}
+	if err := d.db.CheckAppRole(ctx); err != nil {
+		d.close()
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	if d.redis, err = cache.Connect(ep.redisURL); err != nil {
+		d.close()
+		return nil, err
+	}
+	if d.blob, err = blob.New(blob.Config{Endpoint: ep.s3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		Region: cfg.S3Region, Bucket: cfg.S3Bucket, UseSSL: cfg.S3UseSSL}); err != nil {
+		d.close()
+		return nil, err
+	}
+	if d.temporal, err = itemporal.NewLazyClient(ep.temporal, cfg.TemporalNamespace, log); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *deps) close() {
+	if d.temporal != nil {
+		d.temporal.Close()
+	}
+	if d.redis != nil {
+		d.redis.Close()
+	}
+	if d.db != nil {
+		d.db.Close()
+	}
+}
+
+// checks are the dependencies /readyz asks.
+func (d *deps) checks() []api.Check {
+	return []api.Check{
+		{Name: "postgres", Ping: d.db.Ping},
+		{Name: "redis", Ping: func(ctx context.Context) error { return d.redis.Ping(ctx).Err() }},
+		{Name: "temporal", Ping: func(ctx context.Context) error {
+			_, err := d.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
+		{Name: "object_storage", Ping: d.blob.Ping},
+	}
+}
+
+// apiHandler is the full API: probes, metrics, every /api/v1 route, the shell.
+func apiHandler(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) http.Handler {
+	return api.NewRouter(api.Config{
+		Log:            log,
+		Registry:       reg,
+		MaxBodyBytes:   cfg.HTTPMaxBodyBytes,
+		RequestTimeout: cfg.HTTPRequestTimeout,
+		Checks:         d.checks(),
+		Web:            web.Handler(),
+		Routes: []func(chi.Router){
+			api.SystemRoutes(&system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue}, cfg.OperatorToken),
+		},
+	})
+}
+
+// probeHandler serves only the probes and metrics (for the worker).
+func probeHandler(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) http.Handler {
+	return api.NewRouter(api.Config{
+		Log: log, Registry: reg, MaxBodyBytes: cfg.HTTPMaxBodyBytes, RequestTimeout: cfg.HTTPRequestTimeout,
+		Checks: d.checks(),
+	})
+}
+
+// startTracing installs the tracer provider.
+func startTracing(ctx context.Context, cfg config.Config) (func(context.Context) error, error) {
+	return telemetry.Tracing(ctx, cfg.ServiceName, buildinfo.Read().Version, cfg.OTLPEndpoint)
+}
+
+// listen opens addr, saying clearly when it is taken.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("XENTRI_HTTP_ADDR %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// httpServer serves h on ln until Shutdown.
+func httpServer(h http.Handler, cfg config.Config) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.HTTPRequestTimeout,
+		// Longer than the request deadline, so the handler's own timeout
+		// problem reaches the client before the connection is cut.
+		WriteTimeout: cfg.HTTPRequestTimeout + 5*time.Second,
+		IdleTimeout:  2 * time.Minute,
+	}
+}
+
+// serve runs srv on ln in the background; its error, if it fails, arrives on
+// the returned channel.
+func serve(srv *http.Server, ln net.Listener) <-chan error {
+	errc := make(chan error, 1)
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+		close(errc)
+	}()
+	return errc
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/xentri/xentri/internal/platform/config"
+	"github.com/xentri/xentri/internal/platform/telemetry"
+	"github.com/xentri/xentri/worker"
+)
+
+// roles says what a process runs.
+type roles struct {
+	api    bool // the API and web shell (else only probes and metrics)
+	worker bool // the Temporal worker
+}
+
+func newAPICmd(getenv func(string) string, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "api",
+		Short: "Serve the HTTP API and the web shell (one Deployment in production)",
+		Long: `Serve the HTTP API under /api/v1, the web shell at /, and /healthz, /readyz
+and /metrics, on XENTRI_HTTP_ADDR. DATABASE_URL must name the app role
+xentri_app; a superuser or table owner is refused.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStandalone(cmd.Context(), getenv, stderr, roles{api: true})
+		},
+	}
+}
+
+func newWorkerCmd(getenv func(string) string, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run the Temporal worker on TEMPORAL_TASK_QUEUE (one Deployment in production)",
+		Long: `Run the Temporal worker that executes Xentri's workflows and activities, and
+serve /healthz, /readyz and /metrics on XENTRI_HTTP_ADDR for probes.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStandalone(cmd.Context(), getenv, stderr, roles{worker: true})
+		},
+	}
+}
+
+// runStandalone runs one production role against configured dependencies.
+func runStandalone(ctx context.Context, getenv func(string) string, stderr io.Writer, r roles) error {
+	cfg, log, err := loadConfig(getenv, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := withSignals(ctx)
+	defer stop()
+	shutdownTracing, err := startTracing(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer shutdownTracing(context.WithoutCancel(ctx))
+	d, err := openDeps(ctx, cfg, endpointsFrom(cfg), log)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	ln, err := listen(cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	return runRoles(ctx, cfg, log, d, ln, r, nil)
+}
+
+// runRoles serves until ctx ends, then shuts down in order: the HTTP server
+// lets in-flight requests finish, then the worker stops polling and lets
+// running activities finish, each within XENTRI_SHUTDOWN_TIMEOUT. ready, if
+// set, is called once everything is serving.
+func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *deps, ln net.Listener, r roles, ready func()) error {
+	var w sdkworker.Worker
+	if r.worker {
+		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob, Log: log}, cfg.ShutdownTimeout)
+		if err := w.Start(); err != nil {
+			ln.Close()
+			return fmt.Errorf("start worker: %w", err)
+		}
+		log.Info().Str("task_queue", cfg.TemporalTaskQueue).Msg("worker polling")
+	}
+	reg := telemetry.NewRegistry()
+	var h http.Handler
+	if r.api {
+		h = apiHandler(cfg, d, log, reg)
+	} else {
+		h = probeHandler(cfg, d, log, reg)
+	}
+	srv := httpServer(h, cfg)
+	errc := serve(srv, ln)
+	log.Info().Str("addr", ln.Addr().String()).Bool("api", r.api).Bool("worker", r.worker).Msg("serving")
+	if ready != nil {
+		ready()
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	log.Info().Msg("shutting down")
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	start := time.Now()
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn().Err(err).Msg("in-flight requests did not finish in time")
+	}
+	if w != nil {
+		w.Stop()
+	}
+	log.Info().Dur("took", time.Since(start)).Msg("stopped")
+	return serveErr
+}

@@ -1,0 +1,333 @@
+// Package config reads Xentri's configuration from the environment once, at
+// start, and validates it. A bad value stops the process with a message that
+// names the variable and what it accepts. Every variable is declared in Vars,
+// which also generates .env.example, so the documentation cannot drift.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the validated configuration of every xentri command.
+type Config struct {
+	Env      string // local | staging | prod
+	DataDir  string // absolute
+	LogLevel string
+	LogFmt   string
+
+	HTTPAddr           string
+	HTTPMaxBodyBytes   int64
+	HTTPRequestTimeout time.Duration
+	ShutdownTimeout    time.Duration
+
+	DatabaseURL        string
+	DatabaseMigrateURL string
+	DatabaseMaxConns   int32
+
+	RedisURL string
+
+	// TemporalAddress is empty when `xentri dev` should run its own server.
+	TemporalAddress   string
+	TemporalNamespace string
+	TemporalTaskQueue string
+	TemporalPort      int
+	TemporalUIPort    int
+	TemporalBin       string
+	TemporalUIURL     string
+
+	// S3Endpoint is empty when `xentri dev` should serve its own store.
+	S3Endpoint  string
+	S3AccessKey string
+	S3SecretKey string
+	S3Bucket    string
+	S3Region    string
+	S3UseSSL    bool
+	S3Addr      string
+
+	OperatorToken string
+
+	OTLPEndpoint string
+	ServiceName  string
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name    string
+	Default string
+	Help    string
+}
+
+// Vars lists every variable Config reads, in the order .env.example shows them.
+var Vars = []Var{
+	{"XENTRI_ENV", "local", "deployment environment: local, staging or prod (events carry it in meta.environment)"},
+	{"XENTRI_DATA_DIR", "./.xentri", "where `xentri dev` keeps its state: Temporal's SQLite file, objects, generated secrets, private Postgres/Redis"},
+	{"XENTRI_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"XENTRI_LOG_FORMAT", "json", "json (one object a line) or console (coloured, for a terminal)"},
+	{"XENTRI_HTTP_ADDR", "127.0.0.1:8080", "host:port the API and web shell listen on"},
+	{"XENTRI_HTTP_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes; larger gets a 413 problem"},
+	{"XENTRI_HTTP_REQUEST_TIMEOUT", "30s", "deadline of one API request (Go duration)"},
+	{"XENTRI_SHUTDOWN_TIMEOUT", "5s", "how long SIGTERM waits for in-flight requests and activities before giving up"},
+	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xentri?sslmode=disable", "Postgres URL. api/worker/relay must connect as the app role xentri_app (they refuse a superuser or table owner); `xentri dev` takes the owner here and derives the xentri_app URL itself"},
+	{"DATABASE_MIGRATE_URL", "", "owner role URL for `xentri migrate` and for `xentri dev`'s migrations; defaults to DATABASE_URL"},
+	{"DATABASE_MAX_CONNS", "10", "size of the Postgres pool of each process"},
+	{"REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL (redis:// or rediss://)"},
+	{"TEMPORAL_ADDRESS", "", "host:port of the Temporal frontend; unset, `xentri dev` runs its own dev server and other commands use 127.0.0.1:7233"},
+	{"TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
+	{"TEMPORAL_TASK_QUEUE", "xentri", "task queue the worker polls and the API starts workflows on"},
+	{"XENTRI_TEMPORAL_PORT", "7233", "frontend port of the dev server `xentri dev` runs"},
+	{"XENTRI_TEMPORAL_UI_PORT", "8233", "UI port of the dev server `xentri dev` runs"},
+	{"XENTRI_TEMPORAL_BIN", "", "path to the pinned Temporal CLI; unset, bin/temporal beside the working directory or the executable, then PATH"},
+	{"XENTRI_TEMPORAL_UI_URL", "", "Temporal UI address shown in the banner when TEMPORAL_ADDRESS points elsewhere"},
+	{"S3_ENDPOINT", "", "host:port of an S3-compatible store (MinIO, S3); unset, `xentri dev` serves an embedded one from the data dir"},
+	{"S3_ACCESS_KEY", "xentri", "S3 access key"},
+	{"S3_SECRET_KEY", "xentri-dev-secret", "S3 secret key"},
+	{"S3_BUCKET", "xentri", "bucket for uploads and site releases; created at start when missing"},
+	{"S3_REGION", "us-east-1", "S3 region"},
+	{"S3_USE_SSL", "false", "true to reach S3_ENDPOINT over TLS"},
+	{"XENTRI_S3_ADDR", "127.0.0.1:9000", "host:port the embedded S3 server of `xentri dev` listens on"},
+	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
+	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL (e.g. http://127.0.0.1:4318); unset, traces are made for trace ids but not exported"},
+	{"OTEL_SERVICE_NAME", "xentri", "service.name of exported traces"},
+}
+
+// Getenv is how Load reads a variable; os.Getenv outside tests.
+type Getenv func(string) string
+
+// Load reads and validates the configuration. The error lists every bad
+// variable, one a line.
+func Load(getenv Getenv) (Config, error) {
+	r := reader{getenv: getenv}
+	c := Config{
+		Env:      r.oneOf("XENTRI_ENV", "local", "staging", "prod"),
+		DataDir:  r.dir("XENTRI_DATA_DIR"),
+		LogLevel: r.oneOf("XENTRI_LOG_LEVEL", "debug", "info", "warn", "error"),
+		LogFmt:   r.oneOf("XENTRI_LOG_FORMAT", "json", "console"),
+
+		HTTPAddr:           r.hostPort("XENTRI_HTTP_ADDR"),
+		HTTPMaxBodyBytes:   int64(r.intRange("XENTRI_HTTP_MAX_BODY_BYTES", 1024, 1<<30)),
+		HTTPRequestTimeout: r.duration("XENTRI_HTTP_REQUEST_TIMEOUT", time.Second, time.Hour),
+		ShutdownTimeout:    r.duration("XENTRI_SHUTDOWN_TIMEOUT", time.Second, 5*time.Minute),
+
+		DatabaseURL:      r.url("DATABASE_URL", "postgres", "postgresql"),
+		DatabaseMaxConns: int32(r.intRange("DATABASE_MAX_CONNS", 1, 1000)),
+
+		RedisURL: r.url("REDIS_URL", "redis", "rediss"),
+
+		TemporalAddress:   r.optionalHostPort("TEMPORAL_ADDRESS"),
+		TemporalNamespace: r.nonEmpty("TEMPORAL_NAMESPACE"),
+		TemporalTaskQueue: r.nonEmpty("TEMPORAL_TASK_QUEUE"),
+		TemporalPort:      r.intRange("XENTRI_TEMPORAL_PORT", 1, 65535),
+		TemporalUIPort:    r.intRange("XENTRI_TEMPORAL_UI_PORT", 1, 65535),
+		TemporalBin:       r.str("XENTRI_TEMPORAL_BIN"),
+		TemporalUIURL:     r.optionalURL("XENTRI_TEMPORAL_UI_URL", "http", "https"),
+
+		S3Endpoint:  r.optionalHostPort("S3_ENDPOINT"),
+		S3AccessKey: r.nonEmpty("S3_ACCESS_KEY"),
+		S3SecretKey: r.nonEmpty("S3_SECRET_KEY"),
+		S3Bucket:    r.bucket("S3_BUCKET"),
+		S3Region:    r.nonEmpty("S3_REGION"),
+		S3UseSSL:    r.boolean("S3_USE_SSL"),
+		S3Addr:      r.hostPort("XENTRI_S3_ADDR"),
+
+		OperatorToken: r.secret("XENTRI_OPERATOR_TOKEN", 24),
+
+		OTLPEndpoint: r.optionalURL("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"),
+		ServiceName:  r.nonEmpty("OTEL_SERVICE_NAME"),
+	}
+	c.DatabaseMigrateURL = r.optionalURL("DATABASE_MIGRATE_URL", "postgres", "postgresql")
+	if c.DatabaseMigrateURL == "" {
+		c.DatabaseMigrateURL = c.DatabaseURL
+	}
+	if c.TemporalPort == c.TemporalUIPort && c.TemporalPort != 0 {
+		r.fail("XENTRI_TEMPORAL_UI_PORT", strconv.Itoa(c.TemporalUIPort), "a port other than XENTRI_TEMPORAL_PORT")
+	}
+	if len(r.errs) > 0 {
+		return Config{}, errors.Join(r.errs...)
+	}
+	return c, nil
+}
+
+// TemporalHostPort is where clients dial Temporal: TEMPORAL_ADDRESS, or the
+// local dev server's port.
+func (c Config) TemporalHostPort() string {
+	if c.TemporalAddress != "" {
+		return c.TemporalAddress
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.TemporalPort))
+}
+
+// EnvExample renders .env.example from Vars.
+func EnvExample() string {
+	var b strings.Builder
+	b.WriteString("# Every environment variable xentri reads, with its default.\n")
+	b.WriteString("# Generated from internal/platform/config by `make generate`; do not edit.\n")
+	b.WriteString("# Unset variables take the default shown. Secrets never go in git.\n")
+	for _, v := range Vars {
+		fmt.Fprintf(&b, "\n# %s\n%s=%s\n", v.Help, v.Name, v.Default)
+	}
+	return b.String()
+}
+
+func defaultOf(name string) string {
+	for _, v := range Vars {
+		if v.Name == name {
+			return v.Default
+		}
+	}
+	panic("config: undeclared variable " + name) // a programming error, caught by any test
+}
+
+// reader collects every bad variable instead of stopping at the first.
+type reader struct {
+	getenv Getenv
+	errs   []error
+}
+
+func (r *reader) fail(name, value, accepts string) {
+	r.errs = append(r.errs, fmt.Errorf("%s=%q is invalid: want %s", name, value, accepts))
+}
+
+func (r *reader) str(name string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return defaultOf(name)
+}
+
+func (r *reader) nonEmpty(name string) string {
+	v := r.str(name)
+	if v == "" {
+		r.fail(name, v, "a non-empty value")
+	}
+	return v
+}
+
+func (r *reader) oneOf(name string, allowed ...string) string {
+	v := strings.ToLower(r.str(name))
+	if !slices.Contains(allowed, v) {
+		r.fail(name, v, "one of "+strings.Join(allowed, ", "))
+	}
+	return v
+}
+
+func (r *reader) intRange(name string, lo, hi int) int {
+	v := r.str(name)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, v, fmt.Sprintf("an integer from %d to %d", lo, hi))
+	}
+	return n
+}
+
+func (r *reader) duration(name string, lo, hi time.Duration) time.Duration {
+	v := r.str(name)
+	d, err := time.ParseDuration(v)
+	if err != nil || d < lo || d > hi {
+		r.fail(name, v, fmt.Sprintf("a Go duration from %s to %s, such as 30s", lo, hi))
+	}
+	return d
+}
+
+func (r *reader) boolean(name string) bool {
+	v := r.str(name)
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, v, "true or false")
+	}
+	return b
+}
+
+func (r *reader) hostPort(name string) string {
+	v := r.str(name)
+	if !validHostPort(v) {
+		r.fail(name, v, "host:port, such as 127.0.0.1:8080")
+	}
+	return v
+}
+
+func (r *reader) optionalHostPort(name string) string {
+	if r.str(name) == "" {
+		return ""
+	}
+	return r.hostPort(name)
+}
+
+func validHostPort(v string) bool {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil || strings.ContainsAny(host, "/ ") {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n <= 65535
+}
+
+func (r *reader) url(name string, schemes ...string) string {
+	v := r.str(name)
+	u, err := url.Parse(v)
+	if err != nil || !slices.Contains(schemes, u.Scheme) || u.Host == "" {
+		r.fail(name, redact(v), "a URL with scheme "+strings.Join(schemes, " or ")+" and a host")
+	}
+	return v
+}
+
+func (r *reader) optionalURL(name string, schemes ...string) string {
+	if r.str(name) == "" {
+		return ""
+	}
+	return r.url(name, schemes...)
+}
+
+func (r *reader) dir(name string) string {
+	v := r.str(name)
+	abs, err := filepath.Abs(v)
+	if err != nil || v == "" {
+		r.fail(name, v, "a directory path")
+		return v
+	}
+	if fi, err := os.Stat(abs); err == nil && !fi.IsDir() {
+		r.fail(name, v, "a directory path, not a file")
+	}
+	return abs
+}
+
+// secret reads an optional secret of at least minLen characters; its value
+// never appears in an error.
+func (r *reader) secret(name string, minLen int) string {
+	v := r.str(name)
+	if v != "" && len(v) < minLen {
+		r.fail(name, "(hidden)", fmt.Sprintf("at least %d characters", minLen))
+	}
+	return v
+}
+
+func (r *reader) bucket(name string) string {
+	v := r.str(name)
+	ok := len(v) >= 3 && len(v) <= 63
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			ok = false
+		}
+	}
+	if !ok {
+		r.fail(name, v, "an S3 bucket name: 3 to 63 lowercase letters, digits, dots or hyphens")
+	}
+	return v
+}
+
+// redact hides a password in a URL before it reaches an error message.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
+}

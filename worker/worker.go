@@ -1,0 +1,52 @@
+// Package worker wires Xentri's Temporal worker: the task queue it polls, its
+// interceptors, and Register, the one place where every workflow and its
+// activities are added.
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/xentri/xentri/activities"
+	"github.com/xentri/xentri/internal/blob"
+	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/workflows"
+)
+
+// Deps are the clients activities use.
+type Deps struct {
+	DB    *db.DB
+	Redis *redis.Client
+	Blob  *blob.Store
+	Log   zerolog.Logger
+}
+
+// New returns a worker for taskQueue with every workflow and activity
+// registered. Tracing comes from the client's interceptor (workers inherit
+// it); logging is added here. Start it with Start and stop it with Stop,
+// which lets running activities finish within stopTimeout.
+func New(c client.Client, taskQueue string, deps Deps, stopTimeout time.Duration) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{
+		Interceptors:      []interceptor.WorkerInterceptor{newLoggingInterceptor()},
+		WorkerStopTimeout: stopTimeout,
+	})
+	Register(w, deps)
+	return w
+}
+
+// Register adds every workflow and its activities to r. A new workflow is
+// added here, and nowhere else.
+func Register(r sdkworker.Registry, deps Deps) {
+	r.RegisterWorkflow(workflows.Diagnostics)
+	r.RegisterActivity(&activities.Diagnostics{Pings: map[string]func(context.Context) error{
+		"postgres":       deps.DB.Ping,
+		"redis":          func(ctx context.Context) error { return deps.Redis.Ping(ctx).Err() },
+		"object_storage": deps.Blob.Ping,
+	}})
+}
