@@ -150,7 +150,7 @@ func devPostgres(ctx context.Context, cfg config.Config, appPassword string, chi
 	ownerURL := cfg.DatabaseMigrateURL
 	u, _ := url.Parse(ownerURL)
 	if !proc.Answers(hostPortOf(u, "5432")) {
-		cluster, err := db.StartLocalCluster(ctx, filepath.Join(cfg.DataDir, "postgres"), strings.TrimPrefix(u.Path, "/"), log)
+		cluster, err := db.StartLocalCluster(ctx, filepath.Join(cfg.DataDir, "postgres"), strings.TrimPrefix(u.Path, "/"), 0, log)
 		if errors.Is(err, proc.ErrNotInstalled) {
 			return "", fmt.Errorf("nothing answers at %s and no Postgres server is installed: install PostgreSQL 15+ (apt-get install postgresql) and start it, or set DATABASE_URL", u.Host)
 		}

@@ -29,9 +29,9 @@ type LocalCluster struct {
 }
 
 // StartLocalCluster initialises dir on first use (initdb, trust auth on
-// 127.0.0.1 only) and starts a server on a free port. It returns
-// proc.ErrNotInstalled when the server binaries are missing.
-func StartLocalCluster(ctx context.Context, dir, dbName string, log zerolog.Logger) (*LocalCluster, error) {
+// 127.0.0.1 only) and starts a server on port (a free one when 0). It
+// returns proc.ErrNotInstalled when the server binaries are missing.
+func StartLocalCluster(ctx context.Context, dir, dbName string, port int, log zerolog.Logger) (*LocalCluster, error) {
 	initdb, err := proc.LookPath("initdb", postgresBinDirs...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres server binaries: %w", proc.ErrNotInstalled)
@@ -68,9 +68,10 @@ func StartLocalCluster(ctx context.Context, dir, dbName string, log zerolog.Logg
 			return nil, fmt.Errorf("initdb: %w: %s", err, out)
 		}
 	}
-	port, err := proc.FreePort()
-	if err != nil {
-		return nil, err
+	if port == 0 {
+		if port, err = proc.FreePort(); err != nil {
+			return nil, err
+		}
 	}
 	p, err := proc.Start(proc.Spec{
 		Name: "postgres",

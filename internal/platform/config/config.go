@@ -112,7 +112,7 @@ func Load(getenv Getenv) (Config, error) {
 		LogLevel: r.oneOf("XENTRI_LOG_LEVEL", "debug", "info", "warn", "error"),
 		LogFmt:   r.oneOf("XENTRI_LOG_FORMAT", "json", "console"),
 
-		HTTPAddr:           r.hostPort("XENTRI_HTTP_ADDR"),
+		HTTPAddr:           r.listenAddr("XENTRI_HTTP_ADDR"),
 		HTTPMaxBodyBytes:   int64(r.intRange("XENTRI_HTTP_MAX_BODY_BYTES", 1024, 1<<30)),
 		HTTPRequestTimeout: r.duration("XENTRI_HTTP_REQUEST_TIMEOUT", time.Second, time.Hour),
 		ShutdownTimeout:    r.duration("XENTRI_SHUTDOWN_TIMEOUT", time.Second, 5*time.Minute),
@@ -136,7 +136,7 @@ func Load(getenv Getenv) (Config, error) {
 		S3Bucket:    r.bucket("S3_BUCKET"),
 		S3Region:    r.nonEmpty("S3_REGION"),
 		S3UseSSL:    r.boolean("S3_USE_SSL"),
-		S3Addr:      r.hostPort("XENTRI_S3_ADDR"),
+		S3Addr:      r.listenAddr("XENTRI_S3_ADDR"),
 
 		OperatorToken: r.secret("XENTRI_OPERATOR_TOKEN", 24),
 
@@ -248,8 +248,17 @@ func (r *reader) boolean(name string) bool {
 
 func (r *reader) hostPort(name string) string {
 	v := r.str(name)
-	if !validHostPort(v) {
+	if !validHostPort(v, 1) {
 		r.fail(name, v, "host:port, such as 127.0.0.1:8080")
+	}
+	return v
+}
+
+// listenAddr is a host:port to listen on; port 0 picks a free one.
+func (r *reader) listenAddr(name string) string {
+	v := r.str(name)
+	if !validHostPort(v, 0) {
+		r.fail(name, v, "host:port to listen on, such as 127.0.0.1:8080 (port 0 picks a free one)")
 	}
 	return v
 }
@@ -261,13 +270,14 @@ func (r *reader) optionalHostPort(name string) string {
 	return r.hostPort(name)
 }
 
-func validHostPort(v string) bool {
+// validHostPort reports whether v is host:port with a port from minPort.
+func validHostPort(v string, minPort int) bool {
 	host, port, err := net.SplitHostPort(v)
 	if err != nil || strings.ContainsAny(host, "/ ") {
 		return false
 	}
 	n, err := strconv.Atoi(port)
-	return err == nil && n > 0 && n <= 65535
+	return err == nil && n >= minPort && n <= 65535
 }
 
 func (r *reader) url(name string, schemes ...string) string {

@@ -1,0 +1,367 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+
+	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/platform/proc"
+	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// syncBuffer is a bytes.Buffer safe for the writers of a running process.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// devRun is a `xentri dev` running inside the test process.
+type devRun struct {
+	banner devBanner
+	stdout *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func (r *devRun) url(path string) string { return "http://" + r.banner.HTTPAddr + path }
+
+// startDev runs `xentri dev` with exactly env as its environment and waits
+// until it serves.
+func startDev(t *testing.T, env map[string]string) *devRun {
+	t.Helper()
+	r := &devRun{stdout: &syncBuffer{}, done: make(chan error, 1)}
+	stderr := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	ready := make(chan devBanner, 1)
+	go func() {
+		r.done <- runDev(ctx, func(k string) string { return env[k] }, r.stdout, stderr, func(b devBanner) { ready <- b })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+		if t.Failed() {
+			t.Logf("stdout:\n%s\nstderr (last 4 KiB):\n%s", r.stdout, tail(stderr.String(), 4096))
+		}
+	})
+	select {
+	case r.banner = <-ready:
+		return r
+	case err := <-r.done:
+		r.done <- err
+		t.Fatalf("xentri dev exited before serving: %v", err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("xentri dev did not serve within 2 minutes")
+	}
+	return nil
+}
+
+// stop interrupts the run as Ctrl-C would and returns its error and how long
+// it took to exit.
+func (r *devRun) stop(t *testing.T) (error, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	r.cancel()
+	select {
+	case err := <-r.done:
+		r.done <- err // for the cleanup
+		return err, time.Since(start)
+	case <-time.After(30 * time.Second):
+		t.Fatal("xentri dev did not exit within 30s of the interrupt")
+		return nil, 0
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	p, err := proc.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.Itoa(p)
+}
+
+// devEnv is the environment of a dev run on free ports, a fresh database and
+// the test Redis; the test adds or overrides variables.
+func devEnv(t *testing.T, dataDir string) map[string]string {
+	t.Helper()
+	testenv.DB(t) // skip or fail early when Postgres is missing
+	name := "xentri_devtest_" + strings.ReplaceAll(strconv.FormatInt(time.Now().UnixNano(), 36), "-", "")
+	admin := os.Getenv("XENTRI_TEST_DATABASE_URL")
+	if admin == "" {
+		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ownerURL := db.WithDatabase(admin, name)
+	t.Cleanup(func() { dropDatabase(admin, name) })
+	return map[string]string{
+		"XENTRI_DATA_DIR":         dataDir,
+		"XENTRI_HTTP_ADDR":        "127.0.0.1:0",
+		"XENTRI_S3_ADDR":          "127.0.0.1:0",
+		"XENTRI_TEMPORAL_PORT":    freePort(t),
+		"XENTRI_TEMPORAL_UI_PORT": freePort(t),
+		"XENTRI_LOG_LEVEL":        "debug",
+		"DATABASE_URL":            ownerURL,
+		"REDIS_URL":               testenv.RedisURL(t),
+	}
+}
+
+func dropDatabase(admin, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if c, err := pgx.Connect(ctx, admin); err == nil {
+		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		c.Close(ctx)
+	}
+}
+
+type readyzBody struct {
+	Data struct {
+		Status string            `json:"status"`
+		Checks map[string]string `json:"checks"`
+	} `json:"data"`
+	// A 503 is a problem document.
+	Status  int               `json:"status"`
+	Detail  string            `json:"detail"`
+	TraceID string            `json:"trace_id"`
+	Checks  map[string]string `json:"checks"`
+}
+
+func getReadyz(t *testing.T, url string) (int, string, readyzBody) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	var body readyzBody
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatalf("GET %s: body is not JSON: %v", url, err)
+	}
+	return res.StatusCode, res.Header.Get("Content-Type"), body
+}
+
+func TestDevBringsTheStackUpAndStopsCleanly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole stack")
+	}
+	dataDir := t.TempDir()
+	env := devEnv(t, dataDir)
+	run := startDev(t, env)
+
+	status, _, body := getReadyz(t, run.url("/readyz"))
+	if status != http.StatusOK {
+		t.Fatalf("/readyz = %d %+v, want 200", status, body)
+	}
+	for _, dep := range []string{"postgres", "redis", "temporal", "object_storage"} {
+		if body.Data.Checks[dep] != "ok" {
+			t.Errorf("/readyz check %s = %q, want ok", dep, body.Data.Checks[dep])
+		}
+	}
+	res, err := http.Get(run.banner.TemporalUI)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("Temporal UI at %s: %v %v", run.banner.TemporalUI, res, err)
+	}
+	res.Body.Close()
+	if !strings.Contains(run.banner.DatabaseURL, "xentri_app") {
+		t.Errorf("the services connect as %q, want the xentri_app role", run.banner.DatabaseURL)
+	}
+
+	// The steps and the banner are printed, each step with its duration.
+	out := run.stdout.String()
+	for _, want := range []string{"✓ postgres", "✓ redis", "✓ object storage", "✓ temporal", "✓ api + worker",
+		"API           http://" + run.banner.HTTPAddr + "/api/v1", "Web shell", "Temporal UI   " + run.banner.TemporalUI} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, "ms)") && !strings.Contains(out, "s)") {
+		t.Errorf("steps show no duration:\n%s", out)
+	}
+
+	// A workflow runs through the embedded worker.
+	token, err := os.ReadFile(filepath.Join(dataDir, "operator-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wfID := runDiagnostics(t, run.url("/api/v1/system/diagnostics"), strings.TrimSpace(string(token)))
+
+	err, took := run.stop(t)
+	if err != nil {
+		t.Fatalf("xentri dev exited with %v after the interrupt, want a clean exit", err)
+	}
+	if took > 10*time.Second {
+		t.Errorf("xentri dev took %s to stop, want under 10s", took)
+	}
+	if proc.Answers(run.banner.TemporalAddr) {
+		t.Errorf("the Temporal dev server still answers at %s after exit", run.banner.TemporalAddr)
+	}
+
+	// A second run reuses the data dir: Temporal still knows the first run's
+	// workflow, and the same operator token works.
+	env["XENTRI_HTTP_ADDR"] = "127.0.0.1:0"
+	again := startDev(t, env)
+	c, err := itemporal.Dial(context.Background(), again.banner.TemporalAddr, "default", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.DescribeWorkflowExecution(context.Background(), wfID, ""); err != nil {
+		t.Errorf("after a restart, workflow %s of the first run is gone: %v", wfID, err)
+	}
+	runDiagnostics(t, again.url("/api/v1/system/diagnostics"), strings.TrimSpace(string(token)))
+	if err, _ := again.stop(t); err != nil {
+		t.Fatalf("second run exited with %v", err)
+	}
+}
+
+// runDiagnostics runs the diagnostics workflow through the API and returns
+// its workflow id.
+func runDiagnostics(t *testing.T, url, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"checks":["postgres","redis","object_storage"]}`))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Data struct {
+			WorkflowID string            `json:"workflow_id"`
+			Checks     map[string]string `json:"checks"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("diagnostics: %d %v %+v", res.StatusCode, err, body)
+	}
+	for _, dep := range []string{"postgres", "redis", "object_storage"} {
+		if body.Data.Checks[dep] != "ok" {
+			t.Errorf("worker-side check %s = %q, want ok", dep, body.Data.Checks[dep])
+		}
+	}
+	if !strings.HasPrefix(body.Data.WorkflowID, "system-diagnostics/") {
+		t.Errorf("workflow id %q does not say what it is", body.Data.WorkflowID)
+	}
+	return body.Data.WorkflowID
+}
+
+// TestReadyzFollowsPostgres stops the Postgres a running stack uses: /readyz
+// turns 503 naming postgres while the process stays up, and 200 again once
+// Postgres is back, without a restart.
+func TestReadyzFollowsPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a private Postgres")
+	}
+	dataDir := t.TempDir()
+	// The private cluster may run as the postgres user: let it reach its dir.
+	for d := dataDir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		os.Chmod(d, 0o755)
+	}
+	log := zerolog.Nop()
+	ctx := context.Background()
+	pgDir := filepath.Join(dataDir, "pg")
+	cluster, err := db.StartLocalCluster(ctx, pgDir, "xentri", 0, log)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("private postgres: %v", err)
+		}
+		t.Skipf("private postgres: %v", err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			cluster.Stop()
+		}
+	})
+	port, _ := strconv.Atoi(strings.TrimPrefix(strings.Split(strings.Split(cluster.URL, "@")[1], "/")[0], "127.0.0.1:"))
+
+	env := devEnv(t, dataDir)
+	env["DATABASE_URL"] = cluster.URL
+	env["TEMPORAL_ADDRESS"] = testenv.Temporal(t)
+	run := startDev(t, env)
+
+	waitReadyz(t, run.url("/readyz"), http.StatusOK, nil)
+
+	if err := cluster.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	stopped = true
+	body := waitReadyz(t, run.url("/readyz"), http.StatusServiceUnavailable, func(b readyzBody) bool { return b.Checks["postgres"] != "" })
+	if len(body.Checks) != 1 {
+		t.Errorf("with only Postgres down, failing checks = %v, want postgres alone", body.Checks)
+	}
+	if body.TraceID == "" || !strings.Contains(body.Detail, "postgres") {
+		t.Errorf("503 problem lacks the trace id or the dependency name: %+v", body)
+	}
+	select {
+	case err := <-run.done:
+		t.Fatalf("the process exited when Postgres stopped: %v", err)
+	default:
+	}
+
+	cluster, err = db.StartLocalCluster(ctx, pgDir, "xentri", port, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped = false
+	waitReadyz(t, run.url("/readyz"), http.StatusOK, nil)
+}
+
+// waitReadyz polls /readyz until it answers want (and ok, when given).
+func waitReadyz(t *testing.T, url string, want int, ok func(readyzBody) bool) readyzBody {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		status, ct, body := getReadyz(t, url)
+		if status == want && (ok == nil || ok(body)) {
+			if want != http.StatusOK && ct != "application/problem+json" {
+				t.Errorf("/readyz %d has Content-Type %q, want application/problem+json", status, ct)
+			}
+			return body
+		}
+		last = fmt.Sprintf("%d %+v", status, body)
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("/readyz never answered %d; last: %s", want, last)
+	return readyzBody{}
+}
+
+var _ = client.CheckHealthRequest{}

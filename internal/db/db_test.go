@@ -1,0 +1,277 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/db/dbsqlc"
+	"github.com/xentri/xentri/internal/testenv"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+// testBundle is two orgs, each with one member, arranged as the owner.
+type testBundle struct {
+	d            *testenv.Database
+	orgA, orgB   uuid.UUID
+	userA, userB uuid.UUID
+	memberA      uuid.UUID
+	memberB      uuid.UUID
+}
+
+func setup(t *testing.T) (*db.DB, *testBundle) {
+	t.Helper()
+	d := testenv.DB(t)
+	ctx := context.Background()
+	b := &testBundle{d: d, orgA: uuid.New(), orgB: uuid.New(), userA: uuid.New(), userB: uuid.New()}
+	q := dbsqlc.New(d.App.Pool)
+	for _, o := range []uuid.UUID{b.orgA, b.orgB} {
+		if _, err := q.CreateOrg(ctx, dbsqlc.CreateOrgParams{ID: o, Name: "org " + o.String()[:8]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []uuid.UUID{b.userA, b.userB} {
+		if _, err := q.CreateUser(ctx, dbsqlc.CreateUserParams{ID: u, Email: u.String() + "@example.test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add := func(org, user uuid.UUID) uuid.UUID {
+		var m dbsqlc.OrgMember
+		err := d.App.InTenant(ctx, org, func(ctx context.Context, tx pgx.Tx) (err error) {
+			m, err = dbsqlc.New(tx).AddOrgMember(ctx, dbsqlc.AddOrgMemberParams{ID: uuid.New(), OrgID: org, UserID: user, Role: "owner"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.ID
+	}
+	b.memberA = add(b.orgA, b.userA)
+	b.memberB = add(b.orgB, b.userB)
+	return d.App, b
+}
+
+func listMembers(t *testing.T, app *db.DB, org uuid.UUID) []dbsqlc.OrgMember {
+	t.Helper()
+	var ms []dbsqlc.OrgMember
+	err := app.InTenant(context.Background(), org, func(ctx context.Context, tx pgx.Tx) (err error) {
+		ms, err = dbsqlc.New(tx).ListOrgMembers(ctx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+func TestTenantTransactionSeesOnlyItsOrg(t *testing.T) {
+	t.Parallel()
+	app, b := setup(t)
+	for _, org := range []uuid.UUID{b.orgA, b.orgB} {
+		ms := listMembers(t, app, org)
+		if len(ms) == 0 {
+			t.Fatalf("org %s sees none of its own members", org)
+		}
+		for _, m := range ms {
+			if m.OrgID != org {
+				t.Errorf("tenant %s saw a member of org %s", org, m.OrgID)
+			}
+		}
+	}
+}
+
+func TestOutsideTheHelperNoTenantRowIsVisible(t *testing.T) {
+	t.Parallel()
+	app, b := setup(t)
+	ctx := context.Background()
+
+	// Straight on the pool: no tenant set.
+	var n int
+	if err := app.Pool.QueryRow(ctx, "SELECT count(*) FROM org_members").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("a query outside the tenant helper saw %d member rows", n)
+	}
+	// In a transaction without the tenant, and on a connection that has just
+	// served a tenant transaction (the setting must not leak, and '' must not
+	// break the policy's cast).
+	conn, err := app.Pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.current_org_id', $1, true)", b.orgA.String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM org_members").Scan(&n); err != nil {
+		t.Fatalf("after a tenant transaction, a plain query failed: %v", err)
+	}
+	if n != 0 {
+		t.Fatalf("the tenant setting leaked past its transaction: %d rows visible", n)
+	}
+	// Nor can rows be written without a tenant.
+	_, err = dbsqlc.New(app.Pool).AddOrgMember(ctx, dbsqlc.AddOrgMemberParams{ID: uuid.New(), OrgID: b.orgA, UserID: b.userB, Role: "member"})
+	if !isRLSViolation(err) {
+		t.Fatalf("insert without a tenant: got %v, want a row-level security violation", err)
+	}
+	// And the rows are there: the owner sees them.
+	if err := b.d.Owner.QueryRow(ctx, "SELECT count(*) FROM org_members WHERE org_id IN ($1, $2)", b.orgA, b.orgB).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("owner sees %d rows (err %v), want 2", n, err)
+	}
+}
+
+func TestOneOrgCannotWriteAnother(t *testing.T) {
+	t.Parallel()
+	app, b := setup(t)
+	ctx := context.Background()
+	// Insert a row that claims org B, from org A.
+	err := app.InTenant(ctx, b.orgA, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := dbsqlc.New(tx).AddOrgMember(ctx, dbsqlc.AddOrgMemberParams{ID: uuid.New(), OrgID: b.orgB, UserID: b.userA, Role: "owner"})
+		return err
+	})
+	if !isRLSViolation(err) {
+		t.Errorf("insert into another org: got %v, want a row-level security violation", err)
+	}
+	// Move an own row into org B.
+	err = app.InTenant(ctx, b.orgA, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE org_members SET org_id = $1 WHERE id = $2", b.orgB, b.memberA)
+		return err
+	})
+	if !isRLSViolation(err) {
+		t.Errorf("moving a row to another org: got %v, want a row-level security violation", err)
+	}
+	// Update and delete org B's row: it is invisible, so nothing happens.
+	err = app.InTenant(ctx, b.orgA, func(ctx context.Context, tx pgx.Tx) error {
+		q := dbsqlc.New(tx)
+		if n, err := q.UpdateOrgMemberRole(ctx, dbsqlc.UpdateOrgMemberRoleParams{ID: b.memberB, Role: "member"}); err != nil || n != 0 {
+			t.Errorf("update of org B's row from org A: %d rows, err %v; want 0 rows", n, err)
+		}
+		if n, err := q.DeleteOrgMember(ctx, b.memberB); err != nil || n != 0 {
+			t.Errorf("delete of org B's row from org A: %d rows, err %v; want 0 rows", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var role string
+	var org uuid.UUID
+	if err := b.d.Owner.QueryRow(ctx, "SELECT role FROM org_members WHERE id = $1", b.memberB).Scan(&role); err != nil || role != "owner" {
+		t.Fatalf("org B's member after org A's attempts: role %q, err %v; want it unchanged", role, err)
+	}
+	if err := b.d.Owner.QueryRow(ctx, "SELECT org_id FROM org_members WHERE id = $1", b.memberA).Scan(&org); err != nil || org != b.orgA {
+		t.Fatalf("org A's member after the move attempt: org %s, err %v; want %s", org, err, b.orgA)
+	}
+}
+
+func TestTenantTransactionRollsBackOnError(t *testing.T) {
+	t.Parallel()
+	app, b := setup(t)
+	boom := errors.New("boom")
+	err := app.InTenant(context.Background(), b.orgA, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := dbsqlc.New(tx).DeleteOrgMember(ctx, b.memberA); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("got %v, want the callback's error", err)
+	}
+	if ms := listMembers(t, app, b.orgA); len(ms) != 1 {
+		t.Fatalf("after a failed transaction org A has %d members, want 1", len(ms))
+	}
+	if err := app.InTenant(context.Background(), uuid.Nil, func(context.Context, pgx.Tx) error { return nil }); err == nil {
+		t.Fatal("a tenant transaction with the nil org was accepted")
+	}
+}
+
+// TestEveryOrgTableHasForcedRLS is the catalog check: any table with an
+// org_id column must have row-level security enabled and forced, with at
+// least one policy. A new tenant table that forgets it fails the build.
+func TestEveryOrgTableHasForcedRLS(t *testing.T) {
+	t.Parallel()
+	d := testenv.DB(t)
+	rows, err := d.Owner.Query(context.Background(), `
+		SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+		       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)
+		  FROM pg_class c
+		  JOIN pg_namespace n ON n.oid = c.relnamespace
+		  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped
+		 WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type table struct {
+		name            string
+		enabled, forced bool
+		policies        int
+	}
+	tables, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (tb table, err error) {
+		err = r.Scan(&tb.name, &tb.enabled, &tb.forced, &tb.policies)
+		return tb, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tables) == 0 {
+		t.Fatal("no table with an org_id column found: the check would pass vacuously")
+	}
+	for _, tb := range tables {
+		if !tb.enabled || !tb.forced || tb.policies == 0 {
+			t.Errorf("table %s has org_id but RLS enabled=%v forced=%v policies=%d; want enabled, forced and a tenant_isolation policy",
+				tb.name, tb.enabled, tb.forced, tb.policies)
+		}
+	}
+}
+
+// TestAppRoleCannotBypassRLS checks xentri_app itself: no superuser, no
+// BYPASSRLS, owner of no table.
+func TestAppRoleCannotBypassRLS(t *testing.T) {
+	t.Parallel()
+	d := testenv.DB(t)
+	var super, bypass bool
+	var owned int
+	err := d.Owner.QueryRow(context.Background(), `
+		SELECT r.rolsuper, r.rolbypassrls,
+		       (SELECT count(*) FROM pg_class c WHERE c.relkind IN ('r','p') AND pg_has_role(r.oid, c.relowner, 'USAGE'))
+		  FROM pg_roles r WHERE r.rolname = $1`, db.AppRole).Scan(&super, &bypass, &owned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if super || bypass || owned > 0 {
+		t.Fatalf("%s: superuser=%v bypassrls=%v owns %d tables; want none", db.AppRole, super, bypass, owned)
+	}
+	// The test role the services use passes the same start-up check...
+	if err := d.App.CheckAppRole(context.Background()); err != nil {
+		t.Fatalf("app role refused: %v", err)
+	}
+	// ...and the owner (a superuser here) is refused by it.
+	owner, err := db.Open(context.Background(), d.OwnerURL, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	if err := owner.CheckAppRole(context.Background()); !errors.Is(err, db.ErrUnsafeRole) {
+		t.Fatalf("owner role: got %v, want ErrUnsafeRole", err)
+	}
+}
+
+func isRLSViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	// 42501: insufficient_privilege, raised for "new row violates row-level security policy".
+	return errors.As(err, &pgErr) && pgErr.Code == "42501"
+}
