@@ -40,10 +40,20 @@ func New(c client.Client, taskQueue string, deps Deps, stopTimeout time.Duration
 	return w
 }
 
-// Register adds every workflow and its activities to r. A new workflow is
-// added here, and nowhere else.
+// Workflows lists every workflow the worker runs. A new workflow is added
+// here (and its activities in Register), nowhere else; the replay tests take
+// the list from here too.
+func Workflows() []any {
+	return []any{
+		workflows.Diagnostics,
+	}
+}
+
+// Register adds every workflow and its activities to r.
 func Register(r sdkworker.Registry, deps Deps) {
-	r.RegisterWorkflow(workflows.Diagnostics)
+	for _, wf := range Workflows() {
+		r.RegisterWorkflow(wf)
+	}
 	r.RegisterActivity(&activities.Diagnostics{Pings: map[string]func(context.Context) error{
 		"postgres":       deps.DB.Ping,
 		"redis":          func(ctx context.Context) error { return deps.Redis.Ping(ctx).Err() },

@@ -1,0 +1,109 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func envOf(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != "127.0.0.1:8080" || c.DatabaseMigrateURL != c.DatabaseURL || c.TemporalTaskQueue != "xentri" ||
+		c.TemporalHostPort() != "127.0.0.1:7233" || c.HTTPRequestTimeout != 30*time.Second || !filepath.IsAbs(c.DataDir) {
+		t.Fatalf("defaults = %+v", c)
+	}
+	c, err = Load(envOf(map[string]string{"TEMPORAL_ADDRESS": "temporal:7233", "DATABASE_MIGRATE_URL": "postgres://owner@db/x"}))
+	if err != nil || c.TemporalHostPort() != "temporal:7233" || c.DatabaseMigrateURL != "postgres://owner@db/x" {
+		t.Fatalf("explicit values: %+v, %v", c, err)
+	}
+}
+
+func TestBadValuesNameTheVariableAndWhatItAccepts(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, value, accepts string }{
+		{"XENTRI_ENV", "production", "one of local, staging, prod"},
+		{"XENTRI_LOG_LEVEL", "loud", "one of debug, info, warn, error"},
+		{"XENTRI_HTTP_ADDR", "8080", "host:port"},
+		{"XENTRI_HTTP_MAX_BODY_BYTES", "lots", "an integer from 1024"},
+		{"XENTRI_HTTP_REQUEST_TIMEOUT", "30", "a Go duration"},
+		{"DATABASE_URL", "mysql://x@y/z", "scheme postgres or postgresql"},
+		{"DATABASE_MAX_CONNS", "0", "an integer from 1 to 1000"},
+		{"REDIS_URL", "127.0.0.1:6379", "scheme redis or rediss"},
+		{"TEMPORAL_ADDRESS", "http://temporal", "host:port"},
+		{"XENTRI_TEMPORAL_PORT", "70000", "an integer from 1 to 65535"},
+		{"S3_BUCKET", "My_Bucket", "an S3 bucket name"},
+		{"S3_USE_SSL", "yes please", "true or false"},
+		{"XENTRI_OPERATOR_TOKEN", "short", "at least 24 characters"},
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "scheme http or https"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(envOf(map[string]string{tt.name: tt.value}))
+			if err == nil {
+				t.Fatalf("%s=%q was accepted", tt.name, tt.value)
+			}
+			if !strings.Contains(err.Error(), tt.name) || !strings.Contains(err.Error(), tt.accepts) {
+				t.Fatalf("error %q does not name %s and %q", err, tt.name, tt.accepts)
+			}
+		})
+	}
+}
+
+func TestEveryBadVariableIsReportedAndSecretsAreHidden(t *testing.T) {
+	t.Parallel()
+	_, err := Load(envOf(map[string]string{
+		"XENTRI_ENV":            "nope",
+		"DATABASE_URL":          "mysql://admin:hunter2@db/x",
+		"XENTRI_OPERATOR_TOKEN": "tooshort-secret",
+	}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	msg := err.Error()
+	if strings.Count(msg, "\n") != 2 {
+		t.Errorf("want one line per bad variable, got:\n%s", msg)
+	}
+	if strings.Contains(msg, "hunter2") || strings.Contains(msg, "tooshort-secret") {
+		t.Errorf("a secret reached the error message:\n%s", msg)
+	}
+}
+
+func TestPortsMustDiffer(t *testing.T) {
+	t.Parallel()
+	_, err := Load(envOf(map[string]string{"XENTRI_TEMPORAL_PORT": "7000", "XENTRI_TEMPORAL_UI_PORT": "7000"}))
+	if err == nil || !strings.Contains(err.Error(), "XENTRI_TEMPORAL_UI_PORT") {
+		t.Fatalf("same port twice: %v", err)
+	}
+}
+
+func TestListenAddressesMayPickAFreePort(t *testing.T) {
+	t.Parallel()
+	if _, err := Load(envOf(map[string]string{"XENTRI_HTTP_ADDR": "127.0.0.1:0"})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(envOf(map[string]string{"TEMPORAL_ADDRESS": "127.0.0.1:0"})); err == nil {
+		t.Fatal("a dial address with port 0 was accepted")
+	}
+}
+
+// TestEnvExampleIsCurrent fails when .env.example differs from Vars: run
+// `make generate`.
+func TestEnvExampleIsCurrent(t *testing.T) {
+	t.Parallel()
+	got, err := os.ReadFile("../../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != EnvExample() {
+		t.Fatal(".env.example is stale: run `make generate`")
+	}
+}

@@ -1,0 +1,232 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/xentri/xentri/api"
+	"github.com/xentri/xentri/internal/blob"
+	"github.com/xentri/xentri/internal/cache"
+	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/services/system"
+	"github.com/xentri/xentri/worker"
+	"github.com/xentri/xentri/workflows"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+var spans = tracetest.NewSpanRecorder()
+
+func init() {
+	// Installed before any Temporal client exists: the tracing interceptor
+	// takes the global provider when it is built.
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)))
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+}
+
+// testBundle is a running worker on its own task queue, with the API in
+// front of it.
+type testBundle struct {
+	temporal  client.Client
+	taskQueue string
+	api       *httptest.Server
+}
+
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	d := testenv.DB(t)
+	redisClient, err := cache.Connect(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { redisClient.Close() })
+	s3, err := blob.StartEmbedded(t.TempDir(), "127.0.0.1:0", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s3.Stop(context.Background()) })
+	store, err := blob.New(blob.Config{Endpoint: s3.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.EnsureBucket(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := itemporal.Dial(context.Background(), testenv.Temporal(t), "default", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+
+	b := &testBundle{temporal: c, taskQueue: "test-" + uuid.NewString()}
+	w := worker.New(c, b.taskQueue, worker.Deps{DB: d.App, Redis: redisClient, Blob: store, Log: zerolog.Nop()}, 5*time.Second)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+
+	const token = "operator-token-for-tests-0123456789"
+	b.api = httptest.NewServer(api.NewRouter(api.Config{
+		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 30 * time.Second,
+		Routes: []func(chi.Router){api.SystemRoutes(&system.Service{Temporal: c, TaskQueue: b.taskQueue}, token)},
+	}))
+	t.Cleanup(b.api.Close)
+	return b
+}
+
+func (b *testBundle) diagnostics(t *testing.T, token string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, b.api.URL+"/api/v1/system/diagnostics", strings.NewReader(`{"checks":["postgres","redis"]}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Data struct {
+			WorkflowID string `json:"workflow_id"`
+		} `json:"data"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&body)
+	return res, body.Data.WorkflowID
+}
+
+// TestOneTraceFromRequestThroughWorkflowIntoActivities: the span of the
+// HTTP request is the root of the workflow's and its activity's spans.
+func TestOneTraceFromRequestThroughWorkflowIntoActivities(t *testing.T) {
+	b := setup(t)
+	res, wfID := b.diagnostics(t, "operator-token-for-tests-0123456789")
+	if res.StatusCode != http.StatusOK || wfID == "" {
+		t.Fatalf("diagnostics = %d", res.StatusCode)
+	}
+	want := []string{"StartWorkflow:Diagnostics", "RunWorkflow:Diagnostics", "StartActivity:CheckDependencies", "RunActivity:CheckDependencies"}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var httpSpan sdktrace.ReadOnlySpan
+		byName := map[string]sdktrace.ReadOnlySpan{}
+		for _, s := range spans.Ended() {
+			if s.Name() == "POST /api/v1/system/diagnostics" {
+				httpSpan = s
+			}
+			byName[s.Name()] = s
+		}
+		missing := []string{}
+		if httpSpan == nil {
+			missing = append(missing, "the HTTP span")
+		}
+		for _, n := range want {
+			if s, ok := byName[n]; !ok || httpSpan == nil || s.SpanContext().TraceID() != httpSpan.SpanContext().TraceID() {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			names := []string{}
+			for _, s := range spans.Ended() {
+				names = append(names, s.Name()+"@"+s.SpanContext().TraceID().String())
+			}
+			t.Fatalf("spans missing from the request's trace: %v\nrecorded: %v", missing, names)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestOperatorEndpointsNeedTheToken(t *testing.T) {
+	b := setup(t)
+	res, _ := b.diagnostics(t, "wrong-token-wrong-token-wrong-token")
+	if res.StatusCode != http.StatusUnauthorized || res.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("wrong token: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
+var updateHistories = flag.Bool("update-histories", false, "record fresh workflow histories into testdata/histories")
+
+// TestReplayRecordedHistories replays every recorded history through the
+// current workflow code. A change that is not deterministic with respect to
+// histories already in production fails here: version it with
+// workflow.GetVersion instead.
+func TestReplayRecordedHistories(t *testing.T) {
+	if *updateHistories {
+		recordHistories(t)
+	}
+	files, err := filepath.Glob("testdata/histories/*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no recorded histories: run go test ./worker -run TestReplayRecordedHistories -update-histories")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			replayer := sdkworker.NewWorkflowReplayer()
+			for _, wf := range worker.Workflows() {
+				replayer.RegisterWorkflow(wf)
+			}
+			if err := replayer.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+				t.Fatalf("replay of %s: %v", f, err)
+			}
+		})
+	}
+}
+
+// recordHistories runs each workflow scenario on the real dev server and
+// saves its history.
+func recordHistories(t *testing.T) {
+	b := setup(t)
+	scenarios := map[string]workflows.DiagnosticsInput{
+		"diagnostics_all.json":      {},
+		"diagnostics_postgres.json": {Checks: []string{"postgres"}},
+	}
+	for file, in := range scenarios {
+		ctx := context.Background()
+		run, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: b.taskQueue}, workflows.Diagnostics, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := run.Get(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		var events []*historypb.HistoryEvent
+		it := b.temporal.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, 0)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			events = append(events, ev)
+		}
+		out, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&historypb.History{Events: events})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("testdata/histories", file), out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
