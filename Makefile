@@ -28,7 +28,7 @@ bin/xentri:
 
 .PHONY: test
 test: bin/temporal ## Run every test: unit, and integration against real Postgres, Redis and a Temporal dev server
-	$(GO) test -count=1 -timeout 20m $(TESTFLAGS) ./...
+	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
 
 .PHONY: generate
 generate: bin/sqlc ## Regenerate committed code: sqlc queries, .env.example

@@ -14,6 +14,7 @@ import (
 
 	"github.com/xentri/xentri/internal/platform/config"
 	"github.com/xentri/xentri/internal/platform/telemetry"
+	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/worker"
 )
 
@@ -82,6 +83,14 @@ func runStandalone(ctx context.Context, getenv func(string) string, stderr io.Wr
 func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *deps, ln net.Listener, r roles, ready func()) error {
 	var w sdkworker.Worker
 	if r.worker {
+		// Workflows set the custom search attributes, so a worker makes sure
+		// they exist. On a cluster where only operators may add them this
+		// fails harmlessly: they must then be added out of band.
+		sactx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		if err := itemporal.EnsureSearchAttributes(sactx, d.temporal, cfg.TemporalNamespace); err != nil {
+			log.Warn().Err(err).Msg("could not register the search attributes; add them with `temporal operator search-attribute create`")
+		}
+		cancel()
 		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob, Log: log}, cfg.ShutdownTimeout)
 		if err := w.Start(); err != nil {
 			ln.Close()

@@ -15,7 +15,9 @@ var _ log.Logger = Logger{}
 var _ log.WithLogger = Logger{}
 
 // NewLogger wraps z.
-func NewLogger(z zerolog.Logger) Logger { return Logger{z: z.With().Str("component", "temporal").Logger()} }
+func NewLogger(z zerolog.Logger) Logger {
+	return Logger{z: z.With().Str("component", "temporal").Logger()}
+}
 
 func (l Logger) Debug(msg string, kv ...any) { l.emit(l.z.Debug(), msg, kv) }
 func (l Logger) Info(msg string, kv ...any)  { l.emit(l.z.Info(), msg, kv) }
