@@ -26,8 +26,17 @@ type Config struct {
 }
 
 // NewRouter builds the HTTP handler: probes and metrics at the root, the API
-// under /api/v1, the web shell at /.
+// under /api/v1, the web shell at /, all inside a tracing span.
 func NewRouter(cfg Config) http.Handler {
+	// The span starts before routing so that even a 404 has a trace id.
+	return otelhttp.NewHandler(NewMux(cfg), "http", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		return r.Method
+	}))
+}
+
+// NewMux is NewRouter without the tracing span: the routes themselves, for
+// tests that walk them.
+func NewMux(cfg Config) *chi.Mux {
 	r := chi.NewRouter()
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed(r))
@@ -35,7 +44,7 @@ func NewRouter(cfg Config) http.Handler {
 
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(cfg.Checks))
-	r.Handle("/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}))
 
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(limits(cfg.MaxBodyBytes, cfg.RequestTimeout))
@@ -48,8 +57,5 @@ func NewRouter(cfg Config) http.Handler {
 		r.Get("/", cfg.Web.ServeHTTP)
 		r.Get("/*", cfg.Web.ServeHTTP)
 	}
-	// The span starts before routing so that even a 404 has a trace id.
-	return otelhttp.NewHandler(r, "http", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
-		return r.Method
-	}))
+	return r
 }

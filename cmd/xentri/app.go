@@ -121,9 +121,9 @@ func (d *deps) checks() []api.Check {
 	}
 }
 
-// apiHandler is the full API: probes, metrics, every /api/v1 route, the shell.
-func apiHandler(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) http.Handler {
-	return api.NewRouter(api.Config{
+// apiConfig is the full API: probes, metrics, every /api/v1 route, the shell.
+func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) api.Config {
+	return api.Config{
 		Log:            log,
 		Registry:       reg,
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes,
@@ -133,7 +133,7 @@ func apiHandler(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.
 		Routes: []func(chi.Router){
 			api.SystemRoutes(&system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue}, cfg.OperatorToken),
 		},
-	})
+	}
 }
 
 // probeHandler serves only the probes and metrics (for the worker).

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	sdkworker "go.temporal.io/sdk/worker"
 
+	"github.com/xentri/xentri/api"
 	"github.com/xentri/xentri/internal/platform/config"
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
@@ -101,7 +102,7 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 	reg := telemetry.NewRegistry()
 	var h http.Handler
 	if r.api {
-		h = apiHandler(cfg, d, log, reg)
+		h = api.NewRouter(apiConfig(cfg, d, log, reg))
 	} else {
 		h = probeHandler(cfg, d, log, reg)
 	}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/xentri/xentri/api"
+	"github.com/xentri/xentri/contracts"
+	"github.com/xentri/xentri/internal/platform/config"
+)
+
+// TestOpenAPIDescribesEveryRoute walks the router the api serves and the
+// contract: a route missing from contracts/openapi.yaml, or described there
+// but not served, fails the build.
+func TestOpenAPIDescribesEveryRoute(t *testing.T) {
+	t.Parallel()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(contracts.OpenAPI)
+	if err != nil {
+		t.Fatalf("contracts/openapi.yaml does not parse: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("contracts/openapi.yaml is not valid OpenAPI: %v", err)
+	}
+	described := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			described[method+" "+path] = true
+		}
+	}
+
+	cfg, err := config.Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := api.NewMux(apiConfig(cfg, &deps{}, zerolog.Nop(), prometheus.NewRegistry()))
+	served := map[string]bool{}
+	err = chi.Walk(mux, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")
+		if route == "" || route == "/*" || method == http.MethodHead {
+			return nil // the web shell, not the API
+		}
+		served[method+" "+route] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range sortedKeys(served) {
+		if !described[r] {
+			t.Errorf("%s is served but not described in contracts/openapi.yaml", r)
+		}
+	}
+	for _, r := range sortedKeys(described) {
+		if !served[r] {
+			t.Errorf("%s is described in contracts/openapi.yaml but not served", r)
+		}
+	}
+	if len(served) < 4 {
+		t.Fatalf("walked only %v: the walk is broken", sortedKeys(served))
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
