@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -309,7 +310,8 @@ func TestReadyzFollowsPostgres(t *testing.T) {
 			cluster.Stop()
 		}
 	})
-	port, _ := strconv.Atoi(strings.TrimPrefix(strings.Split(strings.Split(cluster.URL, "@")[1], "/")[0], "127.0.0.1:"))
+	_, portText, _ := net.SplitHostPort(hostOf(cluster.URL))
+	port, _ := strconv.Atoi(portText)
 
 	env := devEnv(t, dataDir)
 	env["DATABASE_URL"] = cluster.URL
@@ -361,4 +363,52 @@ func waitReadyz(t *testing.T, url string, want int, ok func(readyzBody) bool) re
 	}
 	t.Fatalf("/readyz never answered %d; last: %s", want, last)
 	return readyzBody{}
+}
+
+// TestDevStartsPrivatePostgresAndRedis: when nothing answers at DATABASE_URL
+// and REDIS_URL, `xentri dev` runs its own under the data dir, and stops
+// them on exit.
+func TestDevStartsPrivatePostgresAndRedis(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a private Postgres and Redis")
+	}
+	dataDir := t.TempDir()
+	for d := dataDir; d != os.TempDir() && d != "/"; d = filepath.Dir(d) {
+		os.Chmod(d, 0o755) // the private cluster may run as the postgres user
+	}
+	env := devEnv(t, dataDir)
+	env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:" + freePort(t) + "/xentri?sslmode=disable"
+	env["REDIS_URL"] = "redis://127.0.0.1:" + freePort(t) + "/0"
+	env["TEMPORAL_ADDRESS"] = testenv.Temporal(t)
+	run := startDev(t, env)
+
+	if status, _, body := getReadyz(t, run.url("/readyz")); status != http.StatusOK {
+		t.Fatalf("/readyz = %d %+v", status, body)
+	}
+	for _, u := range []string{run.banner.DatabaseURL, run.banner.RedisURL} {
+		for _, given := range []string{env["DATABASE_URL"], env["REDIS_URL"]} {
+			if hostOf(u) == hostOf(given) {
+				t.Errorf("%s is the address that did not answer", u)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "postgres", "PG_VERSION")); err != nil {
+		t.Errorf("no private cluster under the data dir: %v", err)
+	}
+	if _, err := run.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{run.banner.DatabaseURL, run.banner.RedisURL} {
+		if proc.Answers(hostOf(u)) {
+			t.Errorf("%s still answers after xentri dev exited", hostOf(u))
+		}
+	}
+}
+
+func hostOf(rawURL string) string {
+	rest := rawURL[strings.Index(rawURL, "://")+3:]
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		rest = rest[at+1:]
+	}
+	return strings.SplitN(rest, "/", 2)[0]
 }

@@ -1,0 +1,70 @@
+package blob_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"testing"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/rs/zerolog"
+
+	"github.com/xentri/xentri/internal/blob"
+)
+
+func newStore(t *testing.T, addr string) *blob.Store {
+	t.Helper()
+	s, err := blob.New(blob.Config{Endpoint: addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestEmbeddedServerKeepsObjectsInTheDataDir: an object written through
+// minio-go is still there after the server restarts on the same directory.
+func TestEmbeddedServerKeepsObjectsInTheDataDir(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv, err := blob.StartEmbedded(dir, "127.0.0.1:0", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := newStore(t, srv.Addr)
+	if err := store.Ping(ctx); err == nil {
+		t.Fatal("Ping passed before the bucket existed")
+	}
+	if err := store.EnsureBucket(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.EnsureBucket(ctx); err != nil {
+		t.Fatalf("EnsureBucket is not idempotent: %v", err)
+	}
+	body := []byte("<h1>release 1</h1>")
+	if _, err := store.Client().PutObject(ctx, store.Bucket(), "sites/s1/index.html", bytes.NewReader(body), int64(len(body)),
+		minio.PutObjectOptions{ContentType: "text/html"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	srv, err = blob.StartEmbedded(dir, "127.0.0.1:0", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop(ctx)
+	store = newStore(t, srv.Addr)
+	if err := store.Ping(ctx); err != nil {
+		t.Fatalf("after a restart: %v", err)
+	}
+	obj, err := store.Client().GetObject(ctx, store.Bucket(), "sites/s1/index.html", minio.GetObjectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(obj)
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("after a restart the object reads %q, %v; want %q", got, err, body)
+	}
+}
