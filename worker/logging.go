@@ -4,8 +4,10 @@ import (
 	"context"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -34,16 +36,36 @@ type activityLogger struct {
 	interceptor.ActivityInboundInterceptorBase
 }
 
+// Init puts the trace id into every logger activities get, so an activity's
+// log lines join the trace of the request that started its workflow.
+func (a *activityLogger) Init(outbound interceptor.ActivityOutboundInterceptor) error {
+	o := &traceIDLogger{}
+	o.Next = outbound
+	return a.Next.Init(o)
+}
+
+type traceIDLogger struct {
+	interceptor.ActivityOutboundInterceptorBase
+}
+
+func (o *traceIDLogger) GetLogger(ctx context.Context) log.Logger {
+	l := o.Next.GetLogger(ctx)
+	if sc := trace.SpanContextFromContext(ctx); sc.HasTraceID() {
+		return log.With(l, "trace_id", sc.TraceID().String())
+	}
+	return l
+}
+
 func (a *activityLogger) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
 	start := time.Now()
 	res, err := a.Next.ExecuteActivity(ctx, in)
 	info := activity.GetInfo(ctx)
-	log := activity.GetLogger(ctx)
+	logger := activity.GetLogger(ctx)
 	kv := []any{"activity_type", info.ActivityType.Name, "attempt", info.Attempt, "duration_ms", time.Since(start).Milliseconds()}
 	if err != nil {
-		log.Warn("activity failed", append(kv, "error", err)...)
+		logger.Warn("activity failed", append(kv, "error", err)...)
 	} else {
-		log.Debug("activity completed", kv...)
+		logger.Info("activity completed", kv...)
 	}
 	return res, err
 }
@@ -55,12 +77,12 @@ type workflowLogger struct {
 func (w *workflowLogger) ExecuteWorkflow(ctx workflow.Context, in *interceptor.ExecuteWorkflowInput) (any, error) {
 	start := workflow.Now(ctx)
 	res, err := w.Next.ExecuteWorkflow(ctx, in)
-	log := workflow.GetLogger(ctx)
+	logger := workflow.GetLogger(ctx)
 	kv := []any{"workflow_type", workflow.GetInfo(ctx).WorkflowType.Name, "duration", workflow.Now(ctx).Sub(start).String()}
 	if err != nil {
-		log.Warn("workflow failed", append(kv, "error", err)...)
+		logger.Warn("workflow failed", append(kv, "error", err)...)
 	} else {
-		log.Info("workflow completed", kv...)
+		logger.Info("workflow completed", kv...)
 	}
 	return res, err
 }

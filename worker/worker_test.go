@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 	"github.com/xentri/xentri/api"
 	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/cache"
+	"github.com/xentri/xentri/internal/platform/logging"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services/system"
@@ -52,6 +55,24 @@ type testBundle struct {
 	temporal  client.Client
 	taskQueue string
 	api       *httptest.Server
+	logs      *syncBuffer // what the SDK, workflows and activities logged
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func setup(t *testing.T) *testBundle {
@@ -74,13 +95,14 @@ func setup(t *testing.T) *testBundle {
 	if err := store.EnsureBucket(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	c, err := itemporal.Dial(context.Background(), testenv.Temporal(t), "default", zerolog.Nop())
+	logs := &syncBuffer{}
+	c, err := itemporal.Dial(context.Background(), testenv.Temporal(t), "default", logging.New(logs, "debug", "json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
 
-	b := &testBundle{temporal: c, taskQueue: "test-" + uuid.NewString()}
+	b := &testBundle{temporal: c, taskQueue: "test-" + uuid.NewString(), logs: logs}
 	w := worker.New(c, b.taskQueue, worker.Deps{DB: d.App, Redis: redisClient, Blob: store, Log: zerolog.Nop()}, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
@@ -144,7 +166,14 @@ func TestOneTraceFromRequestThroughWorkflowIntoActivities(t *testing.T) {
 			}
 		}
 		if len(missing) == 0 {
-			return
+			// The activity's log lines carry the same trace id.
+			traceID := httpSpan.SpanContext().TraceID().String()
+			for _, line := range strings.Split(b.logs.String(), "\n") {
+				if strings.Contains(line, `"activity completed"`) && strings.Contains(line, `"trace_id":"`+traceID+`"`) {
+					return
+				}
+			}
+			t.Fatalf("no activity log line carries trace id %s:\n%s", traceID, b.logs)
 		}
 		if time.Now().After(deadline) {
 			names := []string{}
