@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,24 +53,7 @@ type testBundle struct {
 	temporal  client.Client
 	taskQueue string
 	api       *httptest.Server
-	logs      *syncBuffer // what the SDK, workflows and activities logged
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs      *testenv.Buffer // what the SDK, workflows and activities logged
 }
 
 func setup(t *testing.T) *testBundle {
@@ -95,7 +76,7 @@ func setup(t *testing.T) *testBundle {
 	if err := store.EnsureBucket(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	c, err := itemporal.Dial(context.Background(), testenv.Temporal(t), "default", logging.New(logs, "debug", "json"))
 	if err != nil {
 		t.Fatal(err)

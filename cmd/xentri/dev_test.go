@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,28 +24,10 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// syncBuffer is a bytes.Buffer safe for the writers of a running process.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // devRun is a `xentri dev` running inside the test process.
 type devRun struct {
 	banner devBanner
-	stdout *syncBuffer
+	stdout *testenv.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -58,8 +38,8 @@ func (r *devRun) url(path string) string { return "http://" + r.banner.HTTPAddr 
 // until it serves.
 func startDev(t *testing.T, env map[string]string) *devRun {
 	t.Helper()
-	r := &devRun{stdout: &syncBuffer{}, done: make(chan error, 1)}
-	stderr := &syncBuffer{}
+	r := &devRun{stdout: &testenv.Buffer{}, done: make(chan error, 1)}
+	stderr := &testenv.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	ready := make(chan devBanner, 1)
