@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -24,7 +23,6 @@ type Deps struct {
 	DB    *db.DB
 	Redis *redis.Client
 	Blob  *blob.Store
-	Log   zerolog.Logger
 }
 
 // New returns a worker for taskQueue with every workflow and activity

@@ -84,7 +84,7 @@ func setup(t *testing.T) *testBundle {
 	t.Cleanup(c.Close)
 
 	b := &testBundle{temporal: c, taskQueue: "test-" + uuid.NewString(), logs: logs}
-	w := worker.New(c, b.taskQueue, worker.Deps{DB: d.App, Redis: redisClient, Blob: store, Log: zerolog.Nop()}, 5*time.Second)
+	w := worker.New(c, b.taskQueue, worker.Deps{DB: d.App, Redis: redisClient, Blob: store}, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

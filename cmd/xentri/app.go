@@ -121,27 +121,25 @@ func (d *deps) checks() []api.Check {
 	}
 }
 
-// apiConfig is the full API: probes, metrics, every /api/v1 route, the shell.
-func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) api.Config {
+// probeConfig serves only the probes and metrics (for the worker).
+func probeConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) api.Config {
 	return api.Config{
 		Log:            log,
 		Registry:       reg,
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes,
 		RequestTimeout: cfg.HTTPRequestTimeout,
 		Checks:         d.checks(),
-		Web:            web.Handler(),
-		Routes: []func(chi.Router){
-			api.SystemRoutes(&system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue}, cfg.OperatorToken),
-		},
 	}
 }
 
-// probeHandler serves only the probes and metrics (for the worker).
-func probeHandler(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) http.Handler {
-	return api.NewRouter(api.Config{
-		Log: log, Registry: reg, MaxBodyBytes: cfg.HTTPMaxBodyBytes, RequestTimeout: cfg.HTTPRequestTimeout,
-		Checks: d.checks(),
-	})
+// apiConfig is the full API: probes, metrics, every /api/v1 route, the shell.
+func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) api.Config {
+	c := probeConfig(cfg, d, log, reg)
+	c.Web = web.Handler()
+	c.Routes = []func(chi.Router){
+		api.SystemRoutes(&system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue}, cfg.OperatorToken),
+	}
+	return c
 }
 
 // startTracing installs the tracer provider.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -92,7 +91,7 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 			log.Warn().Err(err).Msg("could not register the search attributes; add them with `temporal operator search-attribute create`")
 		}
 		cancel()
-		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob, Log: log}, cfg.ShutdownTimeout)
+		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob}, cfg.ShutdownTimeout)
 		if err := w.Start(); err != nil {
 			ln.Close()
 			return fmt.Errorf("start worker: %w", err)
@@ -100,12 +99,11 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 		log.Info().Str("task_queue", cfg.TemporalTaskQueue).Msg("worker polling")
 	}
 	reg := telemetry.NewRegistry()
-	var h http.Handler
+	routes := probeConfig(cfg, d, log, reg)
 	if r.api {
-		h = api.NewRouter(apiConfig(cfg, d, log, reg))
-	} else {
-		h = probeHandler(cfg, d, log, reg)
+		routes = apiConfig(cfg, d, log, reg)
 	}
+	h := api.NewRouter(routes)
 	srv := httpServer(h, cfg)
 	errc := serve(srv, ln)
 	log.Info().Str("addr", ln.Addr().String()).Bool("api", r.api).Bool("worker", r.worker).Msg("serving")

@@ -68,3 +68,13 @@ func TestEmbeddedServerKeepsObjectsInTheDataDir(t *testing.T) {
 		t.Fatalf("after a restart the object reads %q, %v; want %q", got, err, body)
 	}
 }
+
+func TestEmbeddedServerListensOnLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.10:9000"} {
+		if srv, err := blob.StartEmbedded(t.TempDir(), addr, zerolog.Nop()); err == nil {
+			srv.Stop(context.Background())
+			t.Errorf("StartEmbedded(%q) listened beyond loopback", addr)
+		}
+	}
+}

@@ -24,6 +24,10 @@ type EmbeddedServer struct {
 
 // StartEmbedded serves dir on addr ("127.0.0.1:0" picks a free port).
 func StartEmbedded(dir, addr string, log zerolog.Logger) (*EmbeddedServer, error) {
+	// It checks no credentials, so it must not be reachable from elsewhere.
+	if host, _, err := net.SplitHostPort(addr); err != nil || !isLoopback(host) {
+		return nil, fmt.Errorf("embedded s3 address %q: it checks no credentials, so it listens on loopback only (127.0.0.1 or ::1)", addr)
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -63,4 +67,12 @@ func (l s3Log) Print(level gofakes3.LogLevel, v ...any) {
 		e = l.log.Warn()
 	}
 	e.Str("component", "embedded-s3").Msg(fmt.Sprint(v...))
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
