@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -16,14 +17,18 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/xentri/xentri/api"
+	"github.com/xentri/xentri/internal/auth"
+	"github.com/xentri/xentri/internal/auth/local"
 	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/events"
 	"github.com/xentri/xentri/internal/platform/buildinfo"
 	"github.com/xentri/xentri/internal/platform/config"
 	"github.com/xentri/xentri/internal/platform/logging"
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/system"
 	"github.com/xentri/xentri/web"
 )
@@ -43,6 +48,9 @@ type deps struct {
 	redis    *redis.Client
 	blob     *blob.Store
 	temporal client.Client
+	auth     auth.Provider
+	verifier *auth.Verifier
+	core     *core.Service
 }
 
 // endpoints say where each dependency is; `xentri dev` fills them from what it
@@ -93,7 +101,44 @@ func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.
 		d.close()
 		return nil, err
 	}
+	if d.auth, d.verifier, err = newAuth(cfg, d.db); err != nil {
+		d.close()
+		return nil, err
+	}
+	d.core = &core.Service{DB: d.db, Auth: d.auth, Events: &events.Writer{Log: log}, Log: log}
 	return d, nil
+}
+
+// newAuth builds the identity provider AUTH_PROVIDER names, and the verifier
+// of its access tokens.
+func newAuth(cfg config.Config, d *db.DB) (auth.Provider, *auth.Verifier, error) {
+	switch cfg.AuthProvider {
+	case "gotrue":
+		p, err := auth.NewGoTrue(auth.GoTrueConfig{URL: cfg.GoTrueURL, AnonKey: cfg.GoTrueAnonKey, ServiceRoleKey: cfg.GoTrueServiceRoleKey})
+		if err != nil {
+			return nil, nil, err
+		}
+		var secret []byte
+		if cfg.GoTrueJWTSecret != "" {
+			secret = []byte(cfg.GoTrueJWTSecret)
+		}
+		v, err := auth.NewVerifier(auth.VerifierConfig{HS256Secret: secret, JWKSURL: strings.TrimSuffix(cfg.GoTrueURL, "/") + "/.well-known/jwks.json"})
+		return p, v, err
+	default:
+		if cfg.JWTSecret == "" {
+			return nil, nil, errors.New("XENTRI_JWT_SECRET is not set: AUTH_PROVIDER=local signs access tokens with it (32+ characters)")
+		}
+		issuer, err := auth.NewIssuer([]byte(cfg.JWTSecret), "xentri", cfg.AccessTokenTTL)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := local.New(d, issuer)
+		if err != nil {
+			return nil, nil, err
+		}
+		v, err := auth.NewVerifier(auth.VerifierConfig{HS256Secret: []byte(cfg.JWTSecret)})
+		return p, v, err
+	}
 }
 
 func (d *deps) close() {
@@ -138,6 +183,10 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	c.Web = web.Handler()
 	c.Routes = []func(chi.Router){
 		api.SystemRoutes(&system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue}, cfg.OperatorToken),
+		api.CoreRoutes(api.Core{
+			Service: d.core, DB: d.db, Verifier: d.verifier,
+			Limiter: cache.NewRateLimiter(d.redis, "xentri:ratelimit:"), AllowedOrigins: cfg.AllowedOrigins,
+		}),
 	}
 	return c
 }

@@ -76,6 +76,11 @@ func runDev(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 		if appDBPassword, err = readOrCreateSecret(filepath.Join(cfg.DataDir, "app-db-password")); err != nil {
 			return "", err
 		}
+		if cfg.JWTSecret == "" && cfg.AuthProvider == "local" {
+			if cfg.JWTSecret, err = readOrCreateSecret(filepath.Join(cfg.DataDir, "jwt-secret")); err != nil {
+				return "", err
+			}
+		}
 		if cfg.OperatorToken == "" {
 			if cfg.OperatorToken, err = readOrCreateSecret(filepath.Join(cfg.DataDir, "operator-token")); err != nil {
 				return "", err

@@ -66,6 +66,36 @@ func (db *DB) InTenant(ctx context.Context, orgID uuid.UUID, fn func(ctx context
 	})
 }
 
+// AsUser runs fn in a transaction scoped to one user rather than one org:
+// row-level security then shows that user's own memberships in every org,
+// and the orgs they belong to (GET /me, account deletion), and no other
+// tenant row.
+func (db *DB) AsUser(ctx context.Context, userID uuid.UUID, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	if userID == uuid.Nil {
+		return errors.New("user transaction: nil user id")
+	}
+	return db.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('app.current_user_id', $1, true)", userID.String()); err != nil {
+			return fmt.Errorf("set user: %w", err)
+		}
+		return fn(ctx, tx)
+	})
+}
+
+// SwitchTenant re-scopes a transaction that is already open to orgID (or to
+// no org with uuid.Nil), for the few operations that span orgs in one
+// transaction, such as erasing an account.
+func SwitchTenant(ctx context.Context, tx pgx.Tx, orgID uuid.UUID) error {
+	val := ""
+	if orgID != uuid.Nil {
+		val = orgID.String()
+	}
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.current_org_id', $1, true)", val); err != nil {
+		return fmt.Errorf("switch tenant: %w", err)
+	}
+	return nil
+}
+
 // InTx runs fn in a transaction with no tenant: for the global tables (users,
 // orgs) only; tenant tables are invisible here.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {

@@ -32,12 +32,16 @@ func setup(t *testing.T) (*db.DB, *testBundle) {
 	b := &testBundle{d: d, orgA: uuid.New(), orgB: uuid.New(), userA: uuid.New(), userB: uuid.New()}
 	q := dbsqlc.New(d.App.Pool)
 	for _, o := range []uuid.UUID{b.orgA, b.orgB} {
-		if _, err := q.CreateOrg(ctx, dbsqlc.CreateOrgParams{ID: o, Name: "org " + o.String()[:8]}); err != nil {
+		err := d.App.InTenant(ctx, o, func(ctx context.Context, tx pgx.Tx) error {
+			_, err := dbsqlc.New(tx).CreateOrg(ctx, dbsqlc.CreateOrgParams{ID: o, Name: "org " + o.String()[:8]})
+			return err
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, u := range []uuid.UUID{b.userA, b.userB} {
-		if _, err := q.CreateUser(ctx, dbsqlc.CreateUserParams{ID: u, Email: u.String() + "@example.test"}); err != nil {
+		if _, err := q.UpsertUser(ctx, dbsqlc.UpsertUserParams{ID: u, Email: u.String() + "@example.test"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,11 +61,11 @@ func setup(t *testing.T) (*db.DB, *testBundle) {
 	return d.App, b
 }
 
-func listMembers(t *testing.T, app *db.DB, org uuid.UUID) []dbsqlc.OrgMember {
+func listMembers(t *testing.T, app *db.DB, org uuid.UUID) []dbsqlc.ListOrgMembersRow {
 	t.Helper()
-	var ms []dbsqlc.OrgMember
+	var ms []dbsqlc.ListOrgMembersRow
 	err := app.InTenant(context.Background(), org, func(ctx context.Context, tx pgx.Tx) (err error) {
-		ms, err = dbsqlc.New(tx).ListOrgMembers(ctx)
+		ms, err = dbsqlc.New(tx).ListOrgMembers(ctx, dbsqlc.ListOrgMembersParams{OrgID: org, Lim: 100})
 		return err
 	})
 	if err != nil {
@@ -78,10 +82,14 @@ func TestTenantTransactionSeesOnlyItsOrg(t *testing.T) {
 		if len(ms) == 0 {
 			t.Fatalf("org %s sees none of its own members", org)
 		}
-		for _, m := range ms {
-			if m.OrgID != org {
-				t.Errorf("tenant %s saw a member of org %s", org, m.OrgID)
-			}
+		// A query without the org filter must see the same rows: RLS alone
+		// scopes it.
+		var n int
+		err := app.InTenant(context.Background(), org, func(ctx context.Context, tx pgx.Tx) error {
+			return tx.QueryRow(ctx, "SELECT count(*) FROM org_members WHERE org_id <> $1", org).Scan(&n)
+		})
+		if err != nil || n != 0 {
+			t.Errorf("tenant %s sees %d rows of other orgs (err %v)", org, n, err)
 		}
 	}
 }
@@ -157,10 +165,10 @@ func TestOneOrgCannotWriteAnother(t *testing.T) {
 	// Update and delete org B's row: it is invisible, so nothing happens.
 	err = app.InTenant(ctx, b.orgA, func(ctx context.Context, tx pgx.Tx) error {
 		q := dbsqlc.New(tx)
-		if n, err := q.UpdateOrgMemberRole(ctx, dbsqlc.UpdateOrgMemberRoleParams{ID: b.memberB, Role: "member"}); err != nil || n != 0 {
+		if n, err := q.UpdateOrgMemberRole(ctx, dbsqlc.UpdateOrgMemberRoleParams{OrgID: b.orgB, UserID: b.userB, Role: "member"}); err != nil || n != 0 {
 			t.Errorf("update of org B's row from org A: %d rows, err %v; want 0 rows", n, err)
 		}
-		if n, err := q.DeleteOrgMember(ctx, b.memberB); err != nil || n != 0 {
+		if n, err := q.DeleteOrgMember(ctx, dbsqlc.DeleteOrgMemberParams{OrgID: b.orgB, UserID: b.userB}); err != nil || n != 0 {
 			t.Errorf("delete of org B's row from org A: %d rows, err %v; want 0 rows", n, err)
 		}
 		return nil
@@ -183,7 +191,7 @@ func TestTenantTransactionRollsBackOnError(t *testing.T) {
 	app, b := setup(t)
 	boom := errors.New("boom")
 	err := app.InTenant(context.Background(), b.orgA, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := dbsqlc.New(tx).DeleteOrgMember(ctx, b.memberA); err != nil {
+		if _, err := dbsqlc.New(tx).DeleteOrgMember(ctx, dbsqlc.DeleteOrgMemberParams{OrgID: b.orgA, UserID: b.userA}); err != nil {
 			return err
 		}
 		return boom
@@ -274,4 +282,102 @@ func isRLSViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	// 42501: insufficient_privilege, raised for "new row violates row-level security policy".
 	return errors.As(err, &pgErr) && pgErr.Code == "42501"
+}
+
+func TestUserTransactionSeesOwnMembershipsAndOrgsOnly(t *testing.T) {
+	t.Parallel()
+	app, b := setup(t)
+	ctx := context.Background()
+	// userA also joins org B as a member.
+	err := app.InTenant(ctx, b.orgB, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := dbsqlc.New(tx).AddOrgMember(ctx, dbsqlc.AddOrgMemberParams{ID: uuid.New(), OrgID: b.orgB, UserID: b.userA, Role: "member"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = app.AsUser(ctx, b.userA, func(ctx context.Context, tx pgx.Tx) error {
+		var members, others, orgs int
+		if err := tx.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE user_id <> $1) FROM org_members", b.userA).Scan(&members, &others); err != nil {
+			return err
+		}
+		if members != 2 || others != 0 {
+			t.Errorf("user transaction sees %d memberships, %d of other users; want 2 and 0", members, others)
+		}
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM orgs WHERE id IN ($1, $2)", b.orgA, b.orgB).Scan(&orgs); err != nil {
+			return err
+		}
+		if orgs != 2 {
+			t.Errorf("user transaction sees %d of the user's 2 orgs", orgs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// userB belongs to org B only: org A stays invisible to them.
+	err = app.AsUser(ctx, b.userB, func(ctx context.Context, tx pgx.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM orgs WHERE id = $1", b.orgA).Scan(&n); err != nil {
+			return err
+		}
+		if n != 0 {
+			t.Errorf("a user sees an org they do not belong to")
+		}
+		// Nor can they update memberships, even their own.
+		tag, err := tx.Exec(ctx, "UPDATE org_members SET role = 'owner' WHERE user_id = $1", b.userB)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() != 0 {
+			t.Errorf("a user transaction updated %d memberships", tag.RowsAffected())
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Outside any transaction scope, orgs are invisible too.
+	var n int
+	if err := app.Pool.QueryRow(ctx, "SELECT count(*) FROM orgs").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("outside the helpers %d orgs are visible (err %v)", n, err)
+	}
+}
+
+// TestEveryOrgIDCascadesFromOrgs: deleting an org (account deletion) must
+// delete every tenant row, so every org_id column references orgs with ON
+// DELETE CASCADE.
+func TestEveryOrgIDCascadesFromOrgs(t *testing.T) {
+	t.Parallel()
+	d := testenv.DB(t)
+	rows, err := d.Owner.Query(context.Background(), `
+		SELECT c.relname,
+		       EXISTS (SELECT FROM pg_constraint k
+		                WHERE k.conrelid = c.oid AND k.contype = 'f' AND k.confrelid = 'orgs'::regclass
+		                  AND k.conkey = ARRAY[a.attnum] AND k.confdeltype = 'c')
+		  FROM pg_class c
+		  JOIN pg_namespace n ON n.oid = c.relnamespace
+		  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped
+		 WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for rows.Next() {
+		var table string
+		var cascades bool
+		if err := rows.Scan(&table, &cascades); err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		if !cascades {
+			t.Errorf("%s.org_id does not reference orgs(id) ON DELETE CASCADE", table)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if seen < 3 {
+		t.Fatalf("found only %d tenant tables", seen)
+	}
 }

@@ -10,6 +10,58 @@ import (
 	"github.com/google/uuid"
 )
 
+type ApiToken struct {
+	ID         uuid.UUID
+	OrgID      uuid.UUID
+	Name       string
+	Scopes     []string
+	TokenHash  []byte
+	CreatedBy  *uuid.UUID
+	LastUsedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+type AuthIdentity struct {
+	ID           uuid.UUID
+	Email        string
+	PasswordHash string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type AuthRefreshToken struct {
+	ID        uuid.UUID
+	SessionID uuid.UUID
+	TokenHash []byte
+	UsedAt    *time.Time
+	ExpiresAt time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type AuthSession struct {
+	ID         uuid.UUID
+	IdentityID uuid.UUID
+	RevokedAt  *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+type IdempotencyKey struct {
+	ID              uuid.UUID
+	OrgID           uuid.UUID
+	Key             string
+	RequestHash     []byte
+	State           string
+	ResponseStatus  *int32
+	ResponseHeaders []byte
+	ResponseBody    []byte
+	ExpiresAt       time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
 type Org struct {
 	ID        uuid.UUID
 	Name      string

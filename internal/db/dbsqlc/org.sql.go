@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -21,6 +22,7 @@ type CreateOrgParams struct {
 	Name string
 }
 
+// Run in the tenant transaction of the new org's own id.
 func (q *Queries) CreateOrg(ctx context.Context, arg CreateOrgParams) (Org, error) {
 	row := q.db.QueryRow(ctx, createOrg, arg.ID, arg.Name)
 	var i Org
@@ -31,6 +33,19 @@ func (q *Queries) CreateOrg(ctx context.Context, arg CreateOrgParams) (Org, erro
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const deleteOrg = `-- name: DeleteOrg :execrows
+DELETE FROM orgs WHERE id = $1
+`
+
+// Every tenant row goes with it: each org_id references orgs ON DELETE CASCADE.
+func (q *Queries) DeleteOrg(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOrg, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const getOrg = `-- name: GetOrg :one
@@ -47,4 +62,67 @@ func (q *Queries) GetOrg(ctx context.Context, id uuid.UUID) (Org, error) {
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const listUserOrgs = `-- name: ListUserOrgs :many
+SELECT o.id, o.name, m.role, o.created_at, m.created_at AS joined_at
+  FROM org_members m
+  JOIN orgs o ON o.id = m.org_id
+ WHERE m.user_id = $1
+   AND ($2::uuid IS NULL OR o.id > $2::uuid)
+ ORDER BY o.id
+ LIMIT $3
+`
+
+type ListUserOrgsParams struct {
+	UserID uuid.UUID
+	After  *uuid.UUID
+	Lim    int32
+}
+
+type ListUserOrgsRow struct {
+	ID        uuid.UUID
+	Name      string
+	Role      string
+	CreatedAt time.Time
+	JoinedAt  time.Time
+}
+
+// Run in the user's own transaction (db.AsUser): their orgs, with their role.
+func (q *Queries) ListUserOrgs(ctx context.Context, arg ListUserOrgsParams) ([]ListUserOrgsRow, error) {
+	rows, err := q.db.Query(ctx, listUserOrgs, arg.UserID, arg.After, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListUserOrgsRow
+	for rows.Next() {
+		var i ListUserOrgsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Name,
+			&i.Role,
+			&i.CreatedAt,
+			&i.JoinedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockOrg = `-- name: LockOrg :one
+SELECT id FROM orgs WHERE id = $1 FOR UPDATE
+`
+
+// Serializes changes to an org's memberships, so that it always keeps an owner.
+func (q *Queries) LockOrg(ctx context.Context, id uuid.UUID) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, lockOrg, id)
+	var id_2 uuid.UUID
+	err := row.Scan(&id_2)
+	return id_2, err
 }

@@ -7,6 +7,7 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -25,7 +26,7 @@ type AddOrgMemberParams struct {
 }
 
 // Tenant queries: run them only inside db.InTenant; row-level security
-// hides every row outside it.
+// hides every row outside it. They name the org too, as a second guard.
 func (q *Queries) AddOrgMember(ctx context.Context, arg AddOrgMemberParams) (OrgMember, error) {
 	row := q.db.QueryRow(ctx, addOrgMember,
 		arg.ID,
@@ -45,35 +46,126 @@ func (q *Queries) AddOrgMember(ctx context.Context, arg AddOrgMemberParams) (Org
 	return i, err
 }
 
-const deleteOrgMember = `-- name: DeleteOrgMember :execrows
-DELETE FROM org_members WHERE id = $1
+const countOrgMembersByRole = `-- name: CountOrgMembersByRole :one
+SELECT count(*) FILTER (WHERE role = 'owner') AS owners, count(*) AS members
+  FROM org_members WHERE org_id = $1
 `
 
-func (q *Queries) DeleteOrgMember(ctx context.Context, id uuid.UUID) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteOrgMember, id)
+type CountOrgMembersByRoleRow struct {
+	Owners  int64
+	Members int64
+}
+
+func (q *Queries) CountOrgMembersByRole(ctx context.Context, orgID uuid.UUID) (CountOrgMembersByRoleRow, error) {
+	row := q.db.QueryRow(ctx, countOrgMembersByRole, orgID)
+	var i CountOrgMembersByRoleRow
+	err := row.Scan(&i.Owners, &i.Members)
+	return i, err
+}
+
+const deleteOrgMember = `-- name: DeleteOrgMember :execrows
+DELETE FROM org_members WHERE org_id = $1 AND user_id = $2
+`
+
+type DeleteOrgMemberParams struct {
+	OrgID  uuid.UUID
+	UserID uuid.UUID
+}
+
+func (q *Queries) DeleteOrgMember(ctx context.Context, arg DeleteOrgMemberParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteOrgMember, arg.OrgID, arg.UserID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const listOrgMembers = `-- name: ListOrgMembers :many
-SELECT id, org_id, user_id, role, created_at, updated_at FROM org_members ORDER BY created_at, id
+const deleteUserMemberships = `-- name: DeleteUserMemberships :execrows
+DELETE FROM org_members WHERE user_id = $1
 `
 
-func (q *Queries) ListOrgMembers(ctx context.Context) ([]OrgMember, error) {
-	rows, err := q.db.Query(ctx, listOrgMembers)
+// Run in the user's own transaction (db.AsUser).
+func (q *Queries) DeleteUserMemberships(ctx context.Context, userID uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUserMemberships, userID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const getOrgMember = `-- name: GetOrgMember :one
+SELECT m.id, m.user_id, u.email, m.role, m.created_at, m.updated_at
+  FROM org_members m
+  JOIN users u ON u.id = m.user_id
+ WHERE m.org_id = $1 AND m.user_id = $2
+`
+
+type GetOrgMemberParams struct {
+	OrgID  uuid.UUID
+	UserID uuid.UUID
+}
+
+type GetOrgMemberRow struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Email     string
+	Role      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (q *Queries) GetOrgMember(ctx context.Context, arg GetOrgMemberParams) (GetOrgMemberRow, error) {
+	row := q.db.QueryRow(ctx, getOrgMember, arg.OrgID, arg.UserID)
+	var i GetOrgMemberRow
+	err := row.Scan(
+		&i.ID,
+		&i.UserID,
+		&i.Email,
+		&i.Role,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const listOrgMembers = `-- name: ListOrgMembers :many
+SELECT m.id, m.user_id, u.email, m.role, m.created_at, m.updated_at
+  FROM org_members m
+  JOIN users u ON u.id = m.user_id
+ WHERE m.org_id = $1
+   AND ($2::uuid IS NULL OR m.id > $2::uuid)
+ ORDER BY m.id
+ LIMIT $3
+`
+
+type ListOrgMembersParams struct {
+	OrgID uuid.UUID
+	After *uuid.UUID
+	Lim   int32
+}
+
+type ListOrgMembersRow struct {
+	ID        uuid.UUID
+	UserID    uuid.UUID
+	Email     string
+	Role      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (q *Queries) ListOrgMembers(ctx context.Context, arg ListOrgMembersParams) ([]ListOrgMembersRow, error) {
+	rows, err := q.db.Query(ctx, listOrgMembers, arg.OrgID, arg.After, arg.Lim)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []OrgMember
+	var items []ListOrgMembersRow
 	for rows.Next() {
-		var i OrgMember
+		var i ListOrgMembersRow
 		if err := rows.Scan(
 			&i.ID,
-			&i.OrgID,
 			&i.UserID,
+			&i.Email,
 			&i.Role,
 			&i.CreatedAt,
 			&i.UpdatedAt,
@@ -88,17 +180,49 @@ func (q *Queries) ListOrgMembers(ctx context.Context) ([]OrgMember, error) {
 	return items, nil
 }
 
+const listUserMemberships = `-- name: ListUserMemberships :many
+SELECT org_id, role FROM org_members WHERE user_id = $1 ORDER BY org_id
+`
+
+type ListUserMembershipsRow struct {
+	OrgID uuid.UUID
+	Role  string
+}
+
+// Run in the user's own transaction (db.AsUser).
+func (q *Queries) ListUserMemberships(ctx context.Context, userID uuid.UUID) ([]ListUserMembershipsRow, error) {
+	rows, err := q.db.Query(ctx, listUserMemberships, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListUserMembershipsRow
+	for rows.Next() {
+		var i ListUserMembershipsRow
+		if err := rows.Scan(&i.OrgID, &i.Role); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const updateOrgMemberRole = `-- name: UpdateOrgMemberRole :execrows
-UPDATE org_members SET role = $2, updated_at = now() WHERE id = $1
+UPDATE org_members SET role = $1, updated_at = now()
+ WHERE org_id = $2 AND user_id = $3
 `
 
 type UpdateOrgMemberRoleParams struct {
-	ID   uuid.UUID
-	Role string
+	Role   string
+	OrgID  uuid.UUID
+	UserID uuid.UUID
 }
 
 func (q *Queries) UpdateOrgMemberRole(ctx context.Context, arg UpdateOrgMemberRoleParams) (int64, error) {
-	result, err := q.db.Exec(ctx, updateOrgMemberRole, arg.ID, arg.Role)
+	result, err := q.db.Exec(ctx, updateOrgMemberRole, arg.Role, arg.OrgID, arg.UserID)
 	if err != nil {
 		return 0, err
 	}

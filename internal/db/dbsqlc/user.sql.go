@@ -11,18 +11,24 @@ import (
 	"github.com/google/uuid"
 )
 
-const createUser = `-- name: CreateUser :one
-INSERT INTO users (id, email) VALUES ($1, $2)
-RETURNING id, email, created_at, updated_at
+const deleteUser = `-- name: DeleteUser :execrows
+DELETE FROM users WHERE id = $1
 `
 
-type CreateUserParams struct {
-	ID    uuid.UUID
-	Email string
+func (q *Queries) DeleteUser(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteUser, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
-func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, error) {
-	row := q.db.QueryRow(ctx, createUser, arg.ID, arg.Email)
+const getUser = `-- name: GetUser :one
+SELECT id, email, created_at, updated_at FROM users WHERE id = $1
+`
+
+func (q *Queries) GetUser(ctx context.Context, id uuid.UUID) (User, error) {
+	row := q.db.QueryRow(ctx, getUser, id)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -39,6 +45,31 @@ SELECT id, email, created_at, updated_at FROM users WHERE lower(email) = lower($
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
 	row := q.db.QueryRow(ctx, getUserByEmail, email)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const upsertUser = `-- name: UpsertUser :one
+
+INSERT INTO users (id, email) VALUES ($1, $2)
+ON CONFLICT (id) DO UPDATE SET email = EXCLUDED.email, updated_at = now()
+RETURNING id, email, created_at, updated_at
+`
+
+type UpsertUserParams struct {
+	ID    uuid.UUID
+	Email string
+}
+
+// Users are global: the auth provider's subjects, with the e-mail they gave.
+func (q *Queries) UpsertUser(ctx context.Context, arg UpsertUserParams) (User, error) {
+	row := q.db.QueryRow(ctx, upsertUser, arg.ID, arg.Email)
 	var i User
 	err := row.Scan(
 		&i.ID,

@@ -55,6 +55,15 @@ type Config struct {
 
 	OperatorToken string
 
+	AuthProvider         string
+	JWTSecret            string
+	AccessTokenTTL       time.Duration
+	AllowedOrigins       []string
+	GoTrueURL            string
+	GoTrueAnonKey        string
+	GoTrueServiceRoleKey string
+	GoTrueJWTSecret      string
+
 	OTLPEndpoint string
 	ServiceName  string
 }
@@ -94,6 +103,14 @@ var Vars = []Var{
 	{"S3_REGION", "us-east-1", "S3 region"},
 	{"S3_USE_SSL", "false", "true to reach S3_ENDPOINT over TLS"},
 	{"XENTRI_S3_ADDR", "127.0.0.1:9000", "host:port the embedded S3 server of `xentri dev` listens on"},
+	{"AUTH_PROVIDER", "local", "identity provider: local (users and sessions in Postgres, the embedded default) or gotrue (Supabase Auth)"},
+	{"XENTRI_JWT_SECRET", "", "HS256 secret (32+ characters) that the local provider signs access tokens with; `xentri dev` generates one into the data dir; required by api with AUTH_PROVIDER=local"},
+	{"XENTRI_ACCESS_TOKEN_TTL", "15m", "lifetime of the local provider's access tokens (refresh tokens last 30 days and rotate on use)"},
+	{"XENTRI_ALLOWED_ORIGINS", "", "comma-separated origins (https://app.example.com) besides the API's own host from which cookie-authenticated mutations are accepted"},
+	{"GOTRUE_URL", "", "Supabase Auth (GoTrue) base URL, e.g. http://127.0.0.1:9999 or https://<project>.supabase.co/auth/v1; required with AUTH_PROVIDER=gotrue"},
+	{"GOTRUE_ANON_KEY", "", "GoTrue anon (public) API key, sent as apikey"},
+	{"GOTRUE_SERVICE_ROLE_KEY", "", "GoTrue service-role key, for deleting users (account deletion)"},
+	{"GOTRUE_JWT_SECRET", "", "GoTrue's HS256 JWT secret, to verify tokens that carry no kid; tokens with a kid are verified against GOTRUE_URL/.well-known/jwks.json"},
 	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL (e.g. http://127.0.0.1:4318); unset, traces are made for trace ids but not exported"},
 	{"OTEL_SERVICE_NAME", "xentri", "service.name of exported traces"},
@@ -140,12 +157,24 @@ func Load(getenv Getenv) (Config, error) {
 
 		OperatorToken: r.secret("XENTRI_OPERATOR_TOKEN", 24),
 
+		AuthProvider:         r.oneOf("AUTH_PROVIDER", "local", "gotrue"),
+		JWTSecret:            r.secret("XENTRI_JWT_SECRET", 32),
+		AccessTokenTTL:       r.duration("XENTRI_ACCESS_TOKEN_TTL", time.Minute, 24*time.Hour),
+		AllowedOrigins:       r.origins("XENTRI_ALLOWED_ORIGINS"),
+		GoTrueURL:            r.optionalURL("GOTRUE_URL", "http", "https"),
+		GoTrueAnonKey:        r.str("GOTRUE_ANON_KEY"),
+		GoTrueServiceRoleKey: r.str("GOTRUE_SERVICE_ROLE_KEY"),
+		GoTrueJWTSecret:      r.secret("GOTRUE_JWT_SECRET", 32),
+
 		OTLPEndpoint: r.optionalURL("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"),
 		ServiceName:  r.nonEmpty("OTEL_SERVICE_NAME"),
 	}
 	c.DatabaseMigrateURL = r.optionalURL("DATABASE_MIGRATE_URL", "postgres", "postgresql")
 	if c.DatabaseMigrateURL == "" {
 		c.DatabaseMigrateURL = c.DatabaseURL
+	}
+	if c.AuthProvider == "gotrue" && c.GoTrueURL == "" {
+		r.fail("GOTRUE_URL", "", "the Supabase Auth URL when AUTH_PROVIDER=gotrue")
 	}
 	if c.TemporalPort == c.TemporalUIPort && c.TemporalPort != 0 {
 		r.fail("XENTRI_TEMPORAL_UI_PORT", strconv.Itoa(c.TemporalUIPort), "a port other than XENTRI_TEMPORAL_PORT")
@@ -307,6 +336,24 @@ func (r *reader) dir(name string) string {
 		r.fail(name, v, "a directory path, not a file")
 	}
 	return abs
+}
+
+// origins reads a comma-separated list of http(s) origins.
+func (r *reader) origins(name string) []string {
+	var out []string
+	for _, o := range strings.Split(r.str(name), ",") {
+		o = strings.TrimSuffix(strings.TrimSpace(o), "/")
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			r.fail(name, o, "comma-separated origins such as https://app.example.com")
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 // secret reads an optional secret of at least minLen characters; its value

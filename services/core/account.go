@@ -1,0 +1,286 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xentri/xentri/internal/auth"
+	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/db/dbsqlc"
+	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/services"
+)
+
+// SignUpInput is what a new user gives.
+type SignUpInput struct {
+	Email    string
+	Password string
+	OrgName  string // optional: "{local part}'s organisation" when empty
+}
+
+// SignUp creates the user at the provider, then their first org with them as
+// owner. If the org cannot be stored the provider account is removed again,
+// so a retry starts clean.
+func (s *Service) SignUp(ctx context.Context, in SignUpInput) (auth.Session, Org, error) {
+	email := normEmail(in.Email)
+	fields := map[string]string{}
+	if !validEmail(email) {
+		fields["email"] = "must be an e-mail address"
+	}
+	if in.Password == "" {
+		fields["password"] = "is required"
+	} else if err := auth.ValidatePassword(in.Password); err != nil {
+		fields["password"] = strings.TrimPrefix(err.Error(), auth.ErrWeakPassword.Error()+": ")
+	}
+	orgName := strings.TrimSpace(in.OrgName)
+	if orgName == "" {
+		orgName = email[:max(strings.IndexByte(email, '@'), 0)] + "'s organisation"
+	}
+	if len(orgName) > 200 {
+		fields["org_name"] = "must be at most 200 characters"
+	}
+	if len(fields) > 0 {
+		return auth.Session{}, Org{}, &services.Error{Code: services.Invalid, Message: "The sign-up form has invalid fields.", Fields: fields}
+	}
+
+	sess, err := s.Auth.SignUp(ctx, email, in.Password)
+	if err != nil {
+		return auth.Session{}, Org{}, providerError(err)
+	}
+	var org Org
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := dbsqlc.New(tx).UpsertUser(ctx, dbsqlc.UpsertUserParams{ID: sess.User.ID, Email: sess.User.Email}); err != nil {
+			return fmt.Errorf("store user: %w", err)
+		}
+		org, err = s.createOrg(ctx, tx, sess.User.ID, orgName)
+		if err != nil {
+			return err
+		}
+		return s.Events.Emit(ctx, tx, events.Event{
+			Type: "xentri.user.signup.v1", OrgID: org.ID,
+			Actor:   events.Actor{Type: "user", ID: sess.User.ID.String()},
+			Payload: map[string]any{"user_id": sess.User.ID, "org_id": org.ID},
+		})
+	})
+	if err != nil {
+		if derr := s.Auth.DeleteUser(context.WithoutCancel(ctx), sess.User.ID); derr != nil {
+			s.Log.Error().Err(derr).Str("user_id", sess.User.ID.String()).Msg("sign-up failed and the provider account could not be removed")
+		}
+		return auth.Session{}, Org{}, fmt.Errorf("signup: %w", err)
+	}
+	return sess, org, nil
+}
+
+// SignIn checks the credentials, makes sure the user exists here too, and
+// reports the login to the user's first org.
+func (s *Service) SignIn(ctx context.Context, email, password string) (auth.Session, error) {
+	if !validEmail(normEmail(email)) || password == "" {
+		return auth.Session{}, &services.Error{Code: services.Invalid, Message: "Give an e-mail address and a password.",
+			Fields: map[string]string{"email": "is required", "password": "is required"}}
+	}
+	sess, err := s.Auth.SignIn(ctx, normEmail(email), password)
+	if err != nil {
+		return auth.Session{}, providerError(err)
+	}
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := dbsqlc.New(tx).UpsertUser(ctx, dbsqlc.UpsertUserParams{ID: sess.User.ID, Email: sess.User.Email}); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return auth.Session{}, fmt.Errorf("signin: %w", err)
+	}
+	// Events belong to an org: the login goes to each org of the user.
+	err = s.DB.AsUser(ctx, sess.User.ID, func(ctx context.Context, tx pgx.Tx) error {
+		ms, err := dbsqlc.New(tx).ListUserMemberships(ctx, sess.User.ID)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if err := s.Events.Emit(ctx, tx, events.Event{
+				Type: "xentri.user.login.v1", OrgID: m.OrgID,
+				Actor:   events.Actor{Type: "user", ID: sess.User.ID.String()},
+				Payload: map[string]any{"user_id": sess.User.ID},
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return auth.Session{}, fmt.Errorf("signin events: %w", err)
+	}
+	return sess, nil
+}
+
+// Refresh trades a refresh token for a new session.
+func (s *Service) Refresh(ctx context.Context, refreshToken string) (auth.Session, error) {
+	if refreshToken == "" {
+		return auth.Session{}, services.Errorf(services.Unauthenticated, "No refresh token was given.")
+	}
+	sess, err := s.Auth.Refresh(ctx, refreshToken)
+	if err != nil {
+		return auth.Session{}, providerError(err)
+	}
+	return sess, nil
+}
+
+// SignOut ends the caller's session at the provider.
+func (s *Service) SignOut(ctx context.Context, accessToken string, claims auth.Claims) error {
+	if err := s.Auth.SignOut(ctx, accessToken, claims); err != nil {
+		return providerError(err)
+	}
+	return nil
+}
+
+// EnsureUser records a verified user the first time they are seen (someone
+// who signed up at GoTrue directly).
+func (s *Service) EnsureUser(ctx context.Context, c auth.Claims) error {
+	return s.DB.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		q := dbsqlc.New(tx)
+		u, err := q.GetUser(ctx, c.Subject)
+		if err == nil && (c.Email == "" || strings.EqualFold(u.Email, c.Email)) {
+			return nil
+		}
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if c.Email == "" {
+			return services.Errorf(services.Unauthenticated, "The access token carries no e-mail address.")
+		}
+		_, err = q.UpsertUser(ctx, dbsqlc.UpsertUserParams{ID: c.Subject, Email: c.Email})
+		return err
+	})
+}
+
+// Me returns the user and every org they belong to.
+func (s *Service) Me(ctx context.Context, userID uuid.UUID) (User, []Org, error) {
+	var (
+		user User
+		orgs []Org
+	)
+	err := s.DB.AsUser(ctx, userID, func(ctx context.Context, tx pgx.Tx) error {
+		q := dbsqlc.New(tx)
+		u, err := q.GetUser(ctx, userID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return services.Errorf(services.NotFound, "This account no longer exists.")
+		}
+		if err != nil {
+			return err
+		}
+		user = User{ID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt}
+		rows, err := q.ListUserOrgs(ctx, dbsqlc.ListUserOrgsParams{UserID: userID, Lim: MaxLimit * 50})
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			orgs = append(orgs, Org{ID: r.ID, Name: r.Name, Role: Role(r.Role), CreatedAt: r.CreatedAt})
+		}
+		return nil
+	})
+	return user, orgs, err
+}
+
+// DeleteAccount erases the user (FR5): every org they solely own, with all
+// its tenant rows; their memberships elsewhere; their user record; then
+// their account at the provider. It is refused while they are the only owner
+// of an org that has other members: they must hand it over first.
+func (s *Service) DeleteAccount(ctx context.Context, p Principal) error {
+	if p.Token != nil {
+		return services.Errorf(services.Forbidden, "An API token cannot delete an account.")
+	}
+	userID := p.UserID
+	err := s.DB.AsUser(ctx, userID, func(ctx context.Context, tx pgx.Tx) error {
+		q := dbsqlc.New(tx)
+		memberships, err := q.ListUserMemberships(ctx, userID)
+		if err != nil {
+			return err
+		}
+		var soleOwned, leaving []uuid.UUID
+		for _, m := range memberships {
+			if err := db.SwitchTenant(ctx, tx, m.OrgID); err != nil {
+				return err
+			}
+			if _, err := q.LockOrg(ctx, m.OrgID); err != nil {
+				return fmt.Errorf("lock org: %w", err)
+			}
+			counts, err := q.CountOrgMembersByRole(ctx, m.OrgID)
+			if err != nil {
+				return err
+			}
+			switch {
+			case counts.Members == 1:
+				soleOwned = append(soleOwned, m.OrgID)
+			case Role(m.Role) == RoleOwner && counts.Owners == 1:
+				return &services.Error{Code: services.Conflict,
+					Message: fmt.Sprintf("You are the only owner of organisation %s, which has other members: make someone else an owner, or remove them, first.", m.OrgID)}
+			default:
+				leaving = append(leaving, m.OrgID)
+			}
+		}
+		for _, org := range leaving {
+			if err := db.SwitchTenant(ctx, tx, org); err != nil {
+				return err
+			}
+			if err := s.Events.Emit(ctx, tx, events.Event{
+				Type: "xentri.user.deleted.v1", OrgID: org, Actor: p.Actor(),
+				Payload: map[string]any{"user_id": userID},
+			}); err != nil {
+				return err
+			}
+		}
+		for _, org := range soleOwned {
+			if err := db.SwitchTenant(ctx, tx, org); err != nil {
+				return err
+			}
+			if _, err := q.DeleteOrg(ctx, org); err != nil {
+				return fmt.Errorf("delete org %s: %w", org, err)
+			}
+		}
+		if err := db.SwitchTenant(ctx, tx, uuid.Nil); err != nil {
+			return err
+		}
+		if _, err := q.DeleteUserMemberships(ctx, userID); err != nil {
+			return fmt.Errorf("leave orgs: %w", err)
+		}
+		if _, err := q.DeleteUser(ctx, userID); err != nil {
+			return fmt.Errorf("delete user: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// The data is gone; now the identity. If this fails the user can call
+	// again: the first part finds nothing left and the provider is retried.
+	if err := s.Auth.DeleteUser(ctx, userID); err != nil {
+		return &services.Error{Code: services.Unavailable,
+			Message: "Your data is erased, but the sign-in account could not be removed yet; try again.", Err: err}
+	}
+	return nil
+}
+
+// providerError turns a provider failure into what the caller can act on.
+func providerError(err error) error {
+	switch {
+	case errors.Is(err, auth.ErrEmailTaken):
+		return &services.Error{Code: services.Conflict, Message: "An account with this e-mail address already exists; sign in instead.", Err: err}
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		return &services.Error{Code: services.Unauthenticated, Message: "The e-mail address or the password is wrong.", Err: err}
+	case errors.Is(err, auth.ErrInvalidRefreshToken):
+		return &services.Error{Code: services.Unauthenticated, Message: "The refresh token is invalid, expired or already used; sign in again.", Err: err}
+	case errors.Is(err, auth.ErrWeakPassword):
+		return &services.Error{Code: services.Invalid, Message: "The password is too weak.", Fields: map[string]string{"password": err.Error()}, Err: err}
+	case errors.Is(err, auth.ErrInvalidToken):
+		return &services.Error{Code: services.Unauthenticated, Message: "The access token is invalid.", Err: err}
+	case errors.Is(err, auth.ErrUnavailable):
+		return &services.Error{Code: services.Unavailable, Message: "The sign-in service does not answer; try again shortly.", Err: err}
+	}
+	return err
+}
