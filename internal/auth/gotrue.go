@@ -85,14 +85,14 @@ func (g *GoTrue) SignUp(ctx context.Context, email, password string) (Session, e
 	defer cancel()
 	res, err := g.client(callCtx).Signup(types.SignupRequest{Email: strings.TrimSpace(email), Password: password})
 	if err != nil {
-		return Session{}, g.fail(ctx, "signup", err, signUpError)
+		return Session{}, failure(ctx, "signup", err, signUpError)
 	}
 	if res.User.ID == uuid.Nil {
 		return Session{}, fmt.Errorf("gotrue signup: %w: response without a user", ErrUnavailable)
 	}
 	// With confirmation on and the address already confirmed, GoTrue hides
 	// that the account exists behind a made-up user with no identities; a
-	// real new user always has its e-mail identity. Its id is not a user.
+	// real new user always has its e-mail identity. The made-up id is nobody.
 	if res.User.Identities != nil && len(res.User.Identities) == 0 {
 		return Session{}, fmt.Errorf("gotrue signup: %w", ErrEmailTaken)
 	}
@@ -109,7 +109,7 @@ func (g *GoTrue) SignIn(ctx context.Context, email, password string) (Session, e
 	defer cancel()
 	res, err := g.client(callCtx).SignInWithEmailPassword(strings.TrimSpace(email), password)
 	if err != nil {
-		return Session{}, g.fail(ctx, "signin", err, signInError)
+		return Session{}, failure(ctx, "signin", err, signInError)
 	}
 	return g.tokenSession("signin", res)
 }
@@ -124,7 +124,7 @@ func (g *GoTrue) Refresh(ctx context.Context, refreshToken string) (Session, err
 	defer cancel()
 	res, err := g.client(callCtx).RefreshToken(refreshToken)
 	if err != nil {
-		return Session{}, g.fail(ctx, "refresh", err, refreshError)
+		return Session{}, failure(ctx, "refresh", err, refreshError)
 	}
 	return g.tokenSession("refresh", res)
 }
@@ -147,7 +147,7 @@ func (g *GoTrue) SignOut(ctx context.Context, accessToken string, _ Claims) erro
 		e.Status == http.StatusForbidden || e.Status == http.StatusNotFound) {
 		return nil
 	}
-	return g.fail(ctx, "signout", err, nil)
+	return failure(ctx, "signout", err, nil)
 }
 
 // DeleteUser deletes the user at GoTrue with the service role key. A user
@@ -165,7 +165,7 @@ func (g *GoTrue) DeleteUser(ctx context.Context, userID uuid.UUID) error {
 	if e, ok := parseGoTrueError(err); ok && e.Status == http.StatusNotFound {
 		return nil
 	}
-	return g.fail(ctx, "delete user", err, nil)
+	return failure(ctx, "delete user", err, nil)
 }
 
 // client returns the API client for one call. gotrue-go's methods take no
@@ -212,10 +212,10 @@ func (g *GoTrue) session(s types.Session, u types.User) Session {
 	return out
 }
 
-// fail maps an error from gotrue-go. ctx is the caller's: if it ended, the
-// caller gave up and GoTrue is not to blame. sentinel, if not nil, picks the
-// Provider error for an error response.
-func (g *GoTrue) fail(ctx context.Context, op string, err error, sentinel func(*GoTrueError) error) error {
+// failure maps an error from gotrue-go. ctx is the caller's: if it ended,
+// the caller gave up and GoTrue is not to blame. sentinel, if not nil, picks
+// the Provider error for an error response.
+func failure(ctx context.Context, op string, err error, sentinel func(*GoTrueError) error) error {
 	e, ok := parseGoTrueError(err)
 	switch {
 	case !ok && ctx.Err() != nil:
@@ -227,7 +227,11 @@ func (g *GoTrue) fail(ctx context.Context, op string, err error, sentinel func(*
 		return fmt.Errorf("gotrue %s: %w: %w", op, ErrUnavailable, e)
 	}
 	if sentinel != nil {
-		if s := sentinel(e); s != nil {
+		switch s := sentinel(e); {
+		case errors.Is(s, ErrWeakPassword):
+			// Shown to the user as ValidatePassword's is: no prefix.
+			return s
+		case s != nil:
 			return fmt.Errorf("gotrue %s: %w", op, s)
 		}
 	}
@@ -248,10 +252,11 @@ func signUpError(e *GoTrueError) error {
 }
 
 func signInError(e *GoTrueError) error {
-	// invalid_grant is the OAuth error of older GoTrue versions;
-	// email_not_confirmed has no sentinel of its own and is as final.
-	if e.Status == http.StatusBadRequest && (e.Code == "invalid_grant" ||
-		e.Code == "invalid_credentials" || e.Code == "email_not_confirmed") {
+	if e.Code == "email_not_confirmed" {
+		return fmt.Errorf("%w (%w)", ErrEmailNotConfirmed, e)
+	}
+	// invalid_grant is the OAuth error of older GoTrue versions.
+	if e.Status == http.StatusBadRequest && (e.Code == "invalid_grant" || e.Code == "invalid_credentials") {
 		return fmt.Errorf("%w (%w)", ErrInvalidCredentials, e)
 	}
 	return nil

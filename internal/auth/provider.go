@@ -50,6 +50,7 @@ var (
 	ErrInvalidCredentials  = errors.New("auth: invalid e-mail or password")
 	ErrInvalidRefreshToken = errors.New("auth: invalid refresh token")
 	ErrWeakPassword        = errors.New("auth: password too weak")
+	ErrEmailNotConfirmed   = errors.New("auth: e-mail address not confirmed")
 	ErrUnavailable         = errors.New("auth: provider unavailable")
 	ErrInvalidToken        = errors.New("auth: invalid access token")
 )

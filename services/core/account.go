@@ -35,7 +35,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (auth.Session, Org
 	if in.Password == "" {
 		fields["password"] = "is required"
 	} else if err := auth.ValidatePassword(in.Password); err != nil {
-		fields["password"] = strings.TrimPrefix(err.Error(), auth.ErrWeakPassword.Error()+": ")
+		fields["password"] = weakPasswordReason(err)
 	}
 	orgName := strings.TrimSpace(in.OrgName)
 	if orgName == "" {
@@ -276,11 +276,20 @@ func providerError(err error) error {
 	case errors.Is(err, auth.ErrInvalidRefreshToken):
 		return &services.Error{Code: services.Unauthenticated, Message: "The refresh token is invalid, expired or already used; sign in again.", Err: err}
 	case errors.Is(err, auth.ErrWeakPassword):
-		return &services.Error{Code: services.Invalid, Message: "The password is too weak.", Fields: map[string]string{"password": err.Error()}, Err: err}
+		return &services.Error{Code: services.Invalid, Message: "The password is too weak.",
+			Fields: map[string]string{"password": weakPasswordReason(err)}, Err: err}
+	case errors.Is(err, auth.ErrEmailNotConfirmed):
+		return &services.Error{Code: services.Forbidden, Message: "Confirm your e-mail address first: follow the link in the message we sent.", Err: err}
 	case errors.Is(err, auth.ErrInvalidToken):
 		return &services.Error{Code: services.Unauthenticated, Message: "The access token is invalid.", Err: err}
 	case errors.Is(err, auth.ErrUnavailable):
 		return &services.Error{Code: services.Unavailable, Message: "The sign-in service does not answer; try again shortly.", Err: err}
 	}
 	return err
+}
+
+// weakPasswordReason is the provider's explanation without the sentinel's
+// prefix.
+func weakPasswordReason(err error) string {
+	return strings.TrimPrefix(err.Error(), auth.ErrWeakPassword.Error()+": ")
 }

@@ -111,6 +111,9 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (Princip
 		return Principal{}, ErrBadToken
 	}
 	orgID := uuid.UUID(b[:16])
+	if orgID == uuid.Nil {
+		return Principal{}, ErrBadToken
+	}
 	var p Principal
 	err = s.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
 		q := dbsqlc.New(tx)

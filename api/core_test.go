@@ -1,0 +1,569 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/xentri/xentri/internal/auth"
+	"github.com/xentri/xentri/internal/auth/local"
+	"github.com/xentri/xentri/internal/cache"
+	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/services/core"
+)
+
+func TestMain(m *testing.M) { testenv.Main(m) }
+
+const testJWTSecret = "test-jwt-secret-0123456789abcdef-0123456789"
+
+// coreBundle is the identity API on a real database and Redis, with the
+// local provider.
+type coreBundle struct {
+	d      *testenv.Database
+	srv    *httptest.Server
+	mux    *chi.Mux
+	issuer *auth.Issuer
+}
+
+func setupCore(t *testing.T) *coreBundle {
+	t.Helper()
+	d := testenv.DB(t)
+	rdb := testenv.Redis(t)
+	issuer, err := auth.NewIssuer([]byte(testJWTSecret), "xentri", 15*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	provider, err := local.New(d.App, issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := auth.NewVerifier(auth.VerifierConfig{HS256Secret: []byte(testJWTSecret)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &core.Service{DB: d.App, Auth: provider, Events: &events.Writer{Log: zerolog.Nop()}, Log: zerolog.Nop()}
+	cfg := Config{
+		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 20 * time.Second,
+		Routes: []func(chi.Router){CoreRoutes(Core{
+			Service: svc, DB: d.App, Verifier: verifier,
+			Limiter: cache.NewRateLimiter(rdb, "test:"+uuid.NewString()+":"),
+		})},
+	}
+	walkable := cfg
+	walkable.Registry = prometheus.NewRegistry()
+	b := &coreBundle{d: d, mux: NewMux(walkable), issuer: issuer}
+	b.srv = httptest.NewServer(NewRouter(cfg))
+	t.Cleanup(b.srv.Close)
+	return b
+}
+
+// account is a signed-up user with their first org.
+type account struct {
+	email, password string
+	userID, orgID   uuid.UUID
+	token, refresh  string
+}
+
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r result) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not JSON (%d): %s", r.status, r.body)
+	}
+	return m
+}
+
+// data returns the envelope's data object.
+func (r result) data(t *testing.T) map[string]any {
+	t.Helper()
+	d, ok := r.json(t)["data"].(map[string]any)
+	if !ok {
+		t.Fatalf("no data object in %s", r.body)
+	}
+	return d
+}
+
+type req struct {
+	method, path string
+	body         any
+	token        string
+	org          string
+	header       map[string]string
+}
+
+func (b *coreBundle) do(t *testing.T, q req) result {
+	t.Helper()
+	var body io.Reader
+	switch v := q.body.(type) {
+	case nil:
+	case string:
+		body = strings.NewReader(v)
+	default:
+		raw, _ := json.Marshal(v)
+		body = bytes.NewReader(raw)
+	}
+	r, err := http.NewRequest(q.method, b.srv.URL+q.path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if q.token != "" {
+		r.Header.Set("Authorization", "Bearer "+q.token)
+	}
+	if q.org != "" {
+		r.Header.Set("X-Org-Id", q.org)
+	}
+	for k, v := range q.header {
+		r.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return result{status: res.StatusCode, header: res.Header, body: raw}
+}
+
+func (b *coreBundle) signUp(t *testing.T, name string) account {
+	t.Helper()
+	a := account{email: name + "-" + uuid.NewString()[:8] + "@example.test", password: "correct horse battery " + name}
+	res := b.do(t, req{method: "POST", path: "/api/v1/auth/signup", body: map[string]string{"email": a.email, "password": a.password}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("signup %s: %d %s", a.email, res.status, res.body)
+	}
+	d := res.data(t)
+	a.userID = uuid.MustParse(d["user"].(map[string]any)["id"].(string))
+	a.orgID = uuid.MustParse(d["org"].(map[string]any)["id"].(string))
+	s := d["session"].(map[string]any)
+	a.token, a.refresh = s["access_token"].(string), s["refresh_token"].(string)
+	return a
+}
+
+func wantProblem(t *testing.T, res result, status int) map[string]any {
+	t.Helper()
+	if res.status != status {
+		t.Fatalf("status = %d, want %d: %s", res.status, status, res.body)
+	}
+	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("Content-Type = %q, want application/problem+json", ct)
+	}
+	p := res.json(t)
+	if p["trace_id"] == "" || p["title"] == nil || p["type"] == nil {
+		t.Fatalf("incomplete problem: %s", res.body)
+	}
+	return p
+}
+
+func orgIDs(t *testing.T, res result) []string {
+	t.Helper()
+	var ids []string
+	for _, o := range res.data(t)["orgs"].([]any) {
+		ids = append(ids, o.(map[string]any)["id"].(string))
+	}
+	return ids
+}
+
+// TestSignUpInviteAndSeparation is the issue's acceptance path.
+func TestSignUpInviteAndSeparation(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada, bob := b.signUp(t, "ada"), b.signUp(t, "bob")
+	if ada.orgID == bob.orgID {
+		t.Fatal("two sign-ups share an org")
+	}
+	// Each sees only their own org.
+	for _, a := range []account{ada, bob} {
+		ids := orgIDs(t, b.do(t, req{method: "GET", path: "/api/v1/me", token: a.token}))
+		if len(ids) != 1 || ids[0] != a.orgID.String() {
+			t.Fatalf("%s sees orgs %v, want only %s", a.email, ids, a.orgID)
+		}
+	}
+	// Ada invites Bob.
+	res := b.do(t, req{method: "POST", path: "/api/v1/orgs/" + ada.orgID.String() + "/members", token: ada.token, org: ada.orgID.String(),
+		body: map[string]string{"email": bob.email, "role": "member"}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("invite: %d %s", res.status, res.body)
+	}
+	ids := orgIDs(t, b.do(t, req{method: "GET", path: "/api/v1/me", token: bob.token}))
+	if len(ids) != 2 {
+		t.Fatalf("bob sees %v after the invite, want his org and ada's", ids)
+	}
+	if ids := orgIDs(t, b.do(t, req{method: "GET", path: "/api/v1/me", token: ada.token})); len(ids) != 1 {
+		t.Fatalf("ada sees %v, want her org alone", ids)
+	}
+	// Bob, a member, reads ada's org's members but may not manage them.
+	res = b.do(t, req{method: "GET", path: "/api/v1/orgs/" + ada.orgID.String() + "/members", token: bob.token, org: ada.orgID.String()})
+	if res.status != http.StatusOK || !strings.Contains(string(res.body), ada.email) {
+		t.Fatalf("bob lists ada's members: %d %s", res.status, res.body)
+	}
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/orgs/" + ada.orgID.String() + "/members", token: bob.token, org: ada.orgID.String(),
+		body: map[string]string{"email": bob.email, "role": "owner"}}), http.StatusForbidden)
+	// Ada's view of bob's org is refused, with no hint it exists.
+	p := wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + bob.orgID.String() + "/members", token: ada.token, org: bob.orgID.String()}), http.StatusForbidden)
+	ghost := uuid.New().String()
+	q := wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + ghost + "/members", token: ada.token, org: ghost}), http.StatusForbidden)
+	if p["detail"] != q["detail"] {
+		t.Errorf("refusals differ between a foreign org (%v) and a missing one (%v)", p["detail"], q["detail"])
+	}
+	// The GET /orgs list pages through the same.
+	res = b.do(t, req{method: "GET", path: "/api/v1/orgs?limit=1", token: bob.token})
+	if res.status != http.StatusOK || res.json(t)["meta"].(map[string]any)["next_cursor"] == nil {
+		t.Fatalf("first page of bob's orgs: %d %s", res.status, res.body)
+	}
+}
+
+func TestOrgKeepsAnOwner(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada, bob := b.signUp(t, "ada"), b.signUp(t, "bob")
+	org := ada.orgID.String()
+	members := "/api/v1/orgs/" + org + "/members/"
+	b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/members", token: ada.token, org: org, body: map[string]string{"email": bob.email, "role": "admin"}})
+
+	wantProblem(t, b.do(t, req{method: "PATCH", path: members + ada.userID.String(), token: ada.token, org: org, body: map[string]string{"role": "member"}}), http.StatusConflict)
+	wantProblem(t, b.do(t, req{method: "DELETE", path: members + ada.userID.String(), token: ada.token, org: org}), http.StatusConflict)
+	// An admin may not touch an owner nor make one.
+	wantProblem(t, b.do(t, req{method: "DELETE", path: members + ada.userID.String(), token: bob.token, org: org}), http.StatusForbidden)
+	wantProblem(t, b.do(t, req{method: "PATCH", path: members + bob.userID.String(), token: bob.token, org: org, body: map[string]string{"role": "owner"}}), http.StatusForbidden)
+	// Once bob is an owner too, ada may step down.
+	if res := b.do(t, req{method: "PATCH", path: members + bob.userID.String(), token: ada.token, org: org, body: map[string]string{"role": "owner"}}); res.status != 200 {
+		t.Fatalf("promote bob: %d %s", res.status, res.body)
+	}
+	if res := b.do(t, req{method: "PATCH", path: members + ada.userID.String(), token: ada.token, org: org, body: map[string]string{"role": "member"}}); res.status != 200 {
+		t.Fatalf("ada steps down: %d %s", res.status, res.body)
+	}
+	// Two owners demoting each other at once: one must fail.
+	b.do(t, req{method: "PATCH", path: members + ada.userID.String(), token: bob.token, org: org, body: map[string]string{"role": "owner"}})
+	var wg sync.WaitGroup
+	statuses := make([]int, 2)
+	for i, pair := range [][2]account{{ada, bob}, {bob, ada}} {
+		wg.Go(func() {
+			statuses[i] = b.do(t, req{method: "PATCH", path: members + pair[1].userID.String(), token: pair[0].token, org: org, body: map[string]string{"role": "member"}}).status
+		})
+	}
+	wg.Wait()
+	var owners int
+	if err := b.d.Owner.QueryRow(context.Background(), "SELECT count(*) FROM org_members WHERE org_id = $1 AND role = 'owner'", ada.orgID).Scan(&owners); err != nil || owners != 1 {
+		t.Fatalf("after two owners demoted each other at once: %d owners (statuses %v, err %v), want 1", owners, statuses, err)
+	}
+}
+
+func TestAPITokens(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada := b.signUp(t, "ada")
+	org := ada.orgID.String()
+	res := b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org,
+		body: map[string]any{"name": "n8n", "scopes": []string{"members:read"}}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("create token: %d %s", res.status, res.body)
+	}
+	secret := res.data(t)["token"].(string)
+	tokenID := res.data(t)["id"].(string)
+	if !strings.HasPrefix(secret, "xnt_") {
+		t.Fatalf("token %q lacks the xnt_ prefix", secret)
+	}
+	var stored []byte
+	if err := b.d.Owner.QueryRow(context.Background(), "SELECT token_hash FROM api_tokens WHERE id = $1", tokenID).Scan(&stored); err != nil || bytes.Contains(stored, []byte(secret)) {
+		t.Fatalf("token stored in the clear or missing: %v", err)
+	}
+	// The token reads members of its org...
+	if res := b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/members", token: secret, org: org}); res.status != 200 {
+		t.Fatalf("token reads members: %d %s", res.status, res.body)
+	}
+	// ...but not beyond its scope, nor other orgs, nor tokens.
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/members", token: secret, org: org, body: map[string]string{"email": ada.email, "role": "member"}}), http.StatusForbidden)
+	wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/tokens", token: secret, org: org}), http.StatusForbidden)
+	other := b.signUp(t, "eve")
+	wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + other.orgID.String() + "/members", token: secret, org: other.orgID.String()}), http.StatusForbidden)
+	// Listed without its secret, with its last use.
+	res = b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org})
+	if strings.Contains(string(res.body), secret) || !strings.Contains(string(res.body), `"last_used_at":"`) {
+		t.Fatalf("token list: %s", res.body)
+	}
+	// Revoked: refused at once.
+	if res := b.do(t, req{method: "DELETE", path: "/api/v1/orgs/" + org + "/tokens/" + tokenID, token: ada.token, org: org}); res.status != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", res.status, res.body)
+	}
+	wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/members", token: secret, org: org}), http.StatusUnauthorized)
+	// A forged token naming the org is refused too, as is one naming none.
+	forged := core.TokenPrefix + base64.RawURLEncoding.EncodeToString(append(ada.orgID[:], make([]byte, 32)...))
+	wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/members", token: forged, org: org}), http.StatusUnauthorized)
+	wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/members", token: core.TokenPrefix + strings.Repeat("A", 64), org: org}), http.StatusUnauthorized)
+}
+
+// TestIdempotencyKeyOneEffect: 50 concurrent requests with one key create
+// one token; the rest replay its answer or are told it is in progress.
+func TestIdempotencyKeyOneEffect(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada := b.signUp(t, "ada")
+	org := ada.orgID.String()
+	key := "create-n8n-token-" + uuid.NewString()
+	body := map[string]any{"name": "n8n", "scopes": []string{"members:read"}}
+	results := make([]result, 50)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() {
+			results[i] = b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org, body: body,
+				header: map[string]string{"Idempotency-Key": key}})
+		})
+	}
+	wg.Wait()
+	var n int
+	if err := b.d.Owner.QueryRow(context.Background(), "SELECT count(*) FROM api_tokens WHERE org_id = $1", ada.orgID).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d tokens after 50 requests with one key (err %v), want 1", n, err)
+	}
+	var created, replayed, inProgress int
+	var firstBody []byte
+	for _, r := range results {
+		switch {
+		case r.status == http.StatusCreated && r.header.Get("Idempotent-Replayed") == "true":
+			replayed++
+			if firstBody != nil && !bytes.Equal(r.body, firstBody) {
+				t.Errorf("a replay differs from the stored answer")
+			}
+			firstBody = r.body
+		case r.status == http.StatusCreated:
+			created++
+		case r.status == http.StatusConflict:
+			inProgress++
+		default:
+			t.Errorf("unexpected answer %d: %s", r.status, r.body)
+		}
+	}
+	if created != 1 || created+replayed+inProgress != 50 {
+		t.Fatalf("created %d, replayed %d, in progress %d; want exactly one creation", created, replayed, inProgress)
+	}
+	// After it settles, a retry replays; another body with the key is a 422.
+	res := b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org, body: body, header: map[string]string{"Idempotency-Key": key}})
+	if res.status != http.StatusCreated || res.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry: %d replayed=%q", res.status, res.header.Get("Idempotent-Replayed"))
+	}
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org,
+		body: map[string]any{"name": "other", "scopes": []string{"members:read"}}, header: map[string]string{"Idempotency-Key": key}}), http.StatusUnprocessableEntity)
+	// A validation failure is not stored: the key then works for a fixed body.
+	key2 := "k2-" + uuid.NewString()
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org,
+		body: map[string]any{"name": "", "scopes": []string{"members:read"}}, header: map[string]string{"Idempotency-Key": key2}}), http.StatusBadRequest)
+	res = b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org,
+		body: map[string]any{"name": "fixed", "scopes": []string{"members:read"}}, header: map[string]string{"Idempotency-Key": key2}})
+	if res.status != http.StatusCreated || res.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("fixed retry after a validation failure: %d %s", res.status, res.body)
+	}
+	// Keys are per org: another org's key does not collide, and no other
+	// org's member can read a stored answer.
+	eve := b.signUp(t, "eve")
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: eve.token, org: org, body: body,
+		header: map[string]string{"Idempotency-Key": key}}), http.StatusForbidden)
+}
+
+func TestPagingIsStableWhileRowsArrive(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada := b.signUp(t, "ada")
+	org := ada.orgID.String()
+	for i := range 7 {
+		res := b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org,
+			body: map[string]any{"name": "t" + string(rune('a'+i)), "scopes": []string{"members:read"}}})
+		if res.status != http.StatusCreated {
+			t.Fatal(res.status)
+		}
+	}
+	seen := map[string]bool{}
+	cursor := ""
+	for page := 0; ; page++ {
+		res := b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/tokens?limit=3&cursor=" + cursor, token: ada.token, org: org})
+		if res.status != 200 {
+			t.Fatalf("page %d: %d %s", page, res.status, res.body)
+		}
+		var env struct {
+			Data []struct{ ID string } `json:"data"`
+			Meta struct {
+				NextCursor string `json:"next_cursor"`
+			} `json:"meta"`
+		}
+		_ = json.Unmarshal(res.body, &env)
+		for _, tk := range env.Data {
+			if seen[tk.ID] {
+				t.Fatalf("token %s came twice", tk.ID)
+			}
+			seen[tk.ID] = true
+		}
+		// Rows inserted while paging do not shift the pages.
+		b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org,
+			body: map[string]any{"name": "late", "scopes": []string{"members:read"}}})
+		if env.Meta.NextCursor == "" {
+			break
+		}
+		cursor = env.Meta.NextCursor
+	}
+	if len(seen) < 7 {
+		t.Fatalf("paged through %d tokens, want at least the 7 that existed", len(seen))
+	}
+	wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/tokens?limit=500", token: ada.token, org: org}), http.StatusBadRequest)
+	wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + org + "/tokens?cursor=not-a-cursor!", token: ada.token, org: org}), http.StatusBadRequest)
+}
+
+func TestSessionsRefreshLogoutAndCookies(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada := b.signUp(t, "ada")
+	// Login sets HTTP-only cookies, not Secure on a loopback host.
+	res := b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": ada.password}})
+	if res.status != 200 {
+		t.Fatalf("login: %d %s", res.status, res.body)
+	}
+	cookies := (&http.Response{Header: res.header}).Cookies()
+	var access *http.Cookie
+	for _, c := range cookies {
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure {
+			t.Errorf("cookie %s: HttpOnly=%v SameSite=%v Secure=%v", c.Name, c.HttpOnly, c.SameSite, c.Secure)
+		}
+		if c.Name == accessCookie {
+			access = c
+		}
+	}
+	if access == nil {
+		t.Fatal("no access cookie")
+	}
+	// A cookie-authenticated mutation needs a matching Origin.
+	cookieReq := func(origin string) result {
+		return b.do(t, req{method: "POST", path: "/api/v1/orgs", body: map[string]string{"name": "Side project"},
+			header: map[string]string{"Cookie": accessCookie + "=" + access.Value, "Origin": origin}})
+	}
+	wantProblem(t, cookieReq(""), http.StatusForbidden)
+	wantProblem(t, cookieReq("https://evil.example"), http.StatusForbidden)
+	if res := cookieReq(b.srv.URL); res.status != http.StatusCreated {
+		t.Fatalf("same-origin cookie mutation: %d %s", res.status, res.body)
+	}
+	// Refresh rotates; the old refresh token then revokes the session.
+	res = b.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": ada.refresh}})
+	if res.status != 200 {
+		t.Fatalf("refresh: %d %s", res.status, res.body)
+	}
+	next := res.data(t)["session"].(map[string]any)["refresh_token"].(string)
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": ada.refresh}}), http.StatusUnauthorized)
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": next}}), http.StatusUnauthorized)
+	// Logout ends the session: its refresh token stops working.
+	login := b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": ada.password}}).data(t)["session"].(map[string]any)
+	if res := b.do(t, req{method: "POST", path: "/api/v1/auth/logout", token: login["access_token"].(string)}); res.status != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", res.status, res.body)
+	}
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": login["refresh_token"].(string)}}), http.StatusUnauthorized)
+	// Wrong password, duplicate sign-up, weak password.
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": "nope-nope-nope"}}), http.StatusUnauthorized)
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/signup", body: map[string]string{"email": strings.ToUpper(ada.email), "password": "another long password"}}), http.StatusConflict)
+	p := wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/signup", body: map[string]string{"email": "x@example.test", "password": "short"}}), http.StatusBadRequest)
+	if p["errors"].(map[string]any)["password"] == nil {
+		t.Errorf("weak password problem does not name the field: %v", p)
+	}
+}
+
+func TestLoginIsRateLimitedPerEmail(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada := b.signUp(t, "ada")
+	for range loginPerEmail {
+		b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": "wrong password!"}})
+	}
+	res := b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": ada.password}})
+	wantProblem(t, res, http.StatusTooManyRequests)
+	if res.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+}
+
+// TestDeleteAccountErasesSolelyOwnedOrgs: no row of the deleted user's own
+// org remains in any table with an org_id.
+func TestDeleteAccountErasesSolelyOwnedOrgs(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada, bob := b.signUp(t, "ada"), b.signUp(t, "bob")
+	org := ada.orgID.String()
+	b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org,
+		body: map[string]any{"name": "n8n", "scopes": []string{"members:read"}}, header: map[string]string{"Idempotency-Key": "k1"}})
+	// Bob joins ada's org: ada may not leave it ownerless with a member in it.
+	b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/members", token: ada.token, org: org, body: map[string]string{"email": bob.email, "role": "member"}})
+	wantProblem(t, b.do(t, req{method: "DELETE", path: "/api/v1/account", token: ada.token}), http.StatusConflict)
+	b.do(t, req{method: "DELETE", path: "/api/v1/orgs/" + org + "/members/" + bob.userID.String(), token: ada.token, org: org})
+	// Ada also belongs to bob's org: that membership goes, the org stays.
+	b.do(t, req{method: "POST", path: "/api/v1/orgs/" + bob.orgID.String() + "/members", token: bob.token, org: bob.orgID.String(), body: map[string]string{"email": ada.email, "role": "admin"}})
+
+	if res := b.do(t, req{method: "DELETE", path: "/api/v1/account", token: ada.token}); res.status != http.StatusNoContent {
+		t.Fatalf("delete account: %d %s", res.status, res.body)
+	}
+	ctx := context.Background()
+	rows, err := b.d.Owner.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'org_id'
+		JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		_ = rows.Scan(&name)
+		tables = append(tables, name)
+	}
+	for _, table := range append(tables, "orgs") {
+		col := "org_id"
+		if table == "orgs" {
+			col = "id"
+		}
+		var n int
+		if err := b.d.Owner.QueryRow(ctx, "SELECT count(*) FROM "+table+" WHERE "+col+" = $1", ada.orgID).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s still holds %d rows of the deleted org (err %v)", table, n, err)
+		}
+	}
+	for _, q := range []string{"SELECT count(*) FROM users WHERE id = $1", "SELECT count(*) FROM org_members WHERE user_id = $1", "SELECT count(*) FROM auth_identities WHERE id = $1"} {
+		var n int
+		if err := b.d.Owner.QueryRow(ctx, q, ada.userID).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d rows left (err %v)", q, n, err)
+		}
+	}
+	var n int
+	if err := b.d.Owner.QueryRow(ctx, "SELECT count(*) FROM orgs WHERE id = $1", bob.orgID).Scan(&n); err != nil || n != 1 {
+		t.Errorf("bob's org was touched: %d rows", n)
+	}
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": ada.password}}), http.StatusUnauthorized)
+}
+
+// badTokens returns tokens that must all be refused: expired, wrongly
+// signed, alg none, garbage.
+func (b *coreBundle) badTokens(t *testing.T, a account) map[string]string {
+	t.Helper()
+	expired, _, err := b.issuer.Issue(auth.User{ID: a.userID, Email: a.email}, uuid.NewString(), time.Now().Add(-2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := auth.NewIssuer([]byte("another-secret-0123456789abcdef-0123456789"), "xentri", time.Hour)
+	wrongKey, _, _ := other.Issue(auth.User{ID: a.userID, Email: a.email}, uuid.NewString(), time.Now())
+	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{
+		"sub": a.userID.String(), "aud": "authenticated", "exp": time.Now().Add(time.Hour).Unix(), "role": "authenticated", "email": a.email,
+	}).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	return map[string]string{"expired": expired, "wrongly signed": wrongKey, "alg none": none, "garbage": "not-a-jwt"}
+}

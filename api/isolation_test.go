@@ -1,0 +1,173 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+)
+
+// nonTenantRoutes act for the caller alone, not in an org: every other
+// /api/v1 route must demand x-org-id, or this suite fails. A new route is
+// thus covered without anyone remembering to add it.
+var nonTenantRoutes = map[string]bool{
+	"POST /api/v1/auth/signup":  true,
+	"POST /api/v1/auth/login":   true,
+	"POST /api/v1/auth/refresh": true,
+	"POST /api/v1/auth/logout":  true,
+	"GET /api/v1/me":            true,
+	"DELETE /api/v1/account":    true,
+	"POST /api/v1/orgs":         true,
+	"GET /api/v1/orgs":          true,
+}
+
+// publicRoutes need no signed-in caller.
+var publicRoutes = map[string]bool{
+	"POST /api/v1/auth/signup":  true,
+	"POST /api/v1/auth/login":   true,
+	"POST /api/v1/auth/refresh": true,
+}
+
+// attackBody is a request body that would change the victim's data if a
+// handler ever ran it: well-formed, so no validation stops it first.
+func attackBody(method, route string, attackerEmail string) any {
+	switch {
+	case method == http.MethodPost && strings.HasSuffix(route, "/members"):
+		return map[string]string{"email": attackerEmail, "role": "owner"}
+	case method == http.MethodPatch && strings.Contains(route, "/members/"):
+		return map[string]string{"role": "member"}
+	case method == http.MethodPost && strings.HasSuffix(route, "/tokens"):
+		return map[string]any{"name": "pwned", "scopes": []string{"members:read", "members:write"}}
+	case method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch:
+		return map[string]any{}
+	}
+	return nil
+}
+
+// TestTenantIsolationSuite walks every route of the router and attacks each
+// tenant route from outside its org: as a member of another org, with an
+// API token of another org, without x-org-id or with a malformed one, and
+// with no, expired, wrongly signed, alg:none and garbage tokens. Every
+// attempt must be refused with a problem, show nothing of the victim, and
+// leave every row of the victim's org as it was.
+func TestTenantIsolationSuite(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	victim, attacker, colleague := b.signUp(t, "victim"), b.signUp(t, "attacker"), b.signUp(t, "colleague")
+	vOrg := victim.orgID.String()
+	b.do(t, req{method: "POST", path: "/api/v1/orgs/" + vOrg + "/members", token: victim.token, org: vOrg, body: map[string]string{"email": colleague.email, "role": "admin"}})
+	res := b.do(t, req{method: "POST", path: "/api/v1/orgs/" + vOrg + "/tokens", token: victim.token, org: vOrg,
+		body: map[string]any{"name": "victim-private-token", "scopes": []string{"members:read"}}, header: map[string]string{"Idempotency-Key": "victim-key"}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("victim token: %d %s", res.status, res.body)
+	}
+	victimTokenID := res.data(t)["id"].(string)
+	aOrg := attacker.orgID.String()
+	res = b.do(t, req{method: "POST", path: "/api/v1/orgs/" + aOrg + "/tokens", token: attacker.token, org: aOrg,
+		body: map[string]any{"name": "attacker-token", "scopes": []string{"orgs:read", "members:read", "members:write"}}})
+	attackerAPIToken := res.data(t)["token"].(string)
+	// What an attacker must never see (ids in the path they chose come back
+	// in a problem's instance, so they are not secrets here).
+	secrets := []string{colleague.email, victim.email, "victim-private-token"}
+
+	before := b.snapshot(t, victim.orgID)
+	bad := b.badTokens(t, attacker)
+
+	routes := 0
+	err := chi.Walk(b.mux, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		if !strings.HasPrefix(route, "/api/v1/") || method == http.MethodHead {
+			return nil
+		}
+		key := method + " " + route
+		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID).Replace(route)
+		body := attackBody(method, route, attacker.email)
+		attemptAt := func(path, name, token, org string) result {
+			r := b.do(t, req{method: method, path: path, body: body, token: token, org: org,
+				header: map[string]string{"Idempotency-Key": "attack-" + uuid.NewString()}})
+			for _, s := range secrets {
+				if strings.Contains(string(r.body), s) {
+					t.Errorf("%s (%s): the answer shows the victim's %q: %s", key, name, s, r.body)
+				}
+			}
+			return r
+		}
+		attempt := func(name, token, org string) result { return attemptAt(path, name, token, org) }
+		expect := func(name string, r result, status int) {
+			if r.status != status || r.header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s (%s): %d %s, want a %d problem", key, name, r.status, r.body, status)
+			}
+		}
+		if !publicRoutes[key] {
+			expect("no token", attempt("no token", "", vOrg), http.StatusUnauthorized)
+			for name, tok := range bad {
+				expect(name+" token", attempt(name, tok, vOrg), http.StatusUnauthorized)
+			}
+		}
+		if nonTenantRoutes[key] {
+			return nil
+		}
+		routes++
+		r := attempt("no x-org-id", attacker.token, "")
+		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "x-org-id") {
+			t.Errorf("%s neither demands x-org-id (%d %s) nor is listed in nonTenantRoutes", key, r.status, r.body)
+		}
+		expect("malformed x-org-id", attempt("malformed x-org-id", attacker.token, "org-1"), http.StatusBadRequest)
+		foreign := attempt("member of another org", attacker.token, vOrg)
+		expect("member of another org", foreign, http.StatusForbidden)
+		ghost := uuid.NewString()
+		missing := attemptAt(strings.ReplaceAll(path, vOrg, ghost), "org that does not exist", attacker.token, ghost)
+		if missing.status != http.StatusForbidden || missing.json(t)["detail"] != foreign.json(t)["detail"] {
+			t.Errorf("%s: a missing org (%d %s) is answered unlike a foreign one: the answer hints which orgs exist", key, missing.status, missing.body)
+		}
+		expect("API token of another org", attempt("API token of another org", attackerAPIToken, vOrg), http.StatusForbidden)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if routes < 7 {
+		t.Fatalf("attacked only %d tenant routes: the walk is broken", routes)
+	}
+	if after := b.snapshot(t, victim.orgID); after != before {
+		t.Fatalf("the victim's org changed under attack:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// snapshot renders every row of the org, in every table with an org_id and
+// in orgs, as the owner sees them.
+func (b *coreBundle) snapshot(t *testing.T, orgID uuid.UUID) string {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := b.d.Owner.Query(ctx, `SELECT c.relname FROM pg_class c
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'org_id' AND NOT a.attisdropped
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		tables = append(tables, name)
+	}
+	var out strings.Builder
+	for _, table := range append(tables, "orgs") {
+		col := "org_id"
+		if table == "orgs" {
+			col = "id"
+		}
+		var js string
+		q := "SELECT coalesce(json_agg(t ORDER BY t.id)::text, '[]') FROM " + table + " t WHERE " + col + " = $1"
+		if err := b.d.Owner.QueryRow(ctx, q, orgID).Scan(&js); err != nil {
+			t.Fatal(err)
+		}
+		out.WriteString(table + "=" + js + "\n")
+	}
+	return out.String()
+}
