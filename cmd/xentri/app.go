@@ -71,11 +71,12 @@ func endpointsFrom(cfg config.Config) endpoints {
 	}
 }
 
-// openDeps opens every client. The database pool must belong to a role that
-// row-level security applies to: a superuser or table owner is refused here,
-// before any request is served. Temporal is dialled lazily so that the API
+// openDeps opens every client, and the identity provider when withAuth (the
+// API signs people in; the worker does not). The database pool must belong
+// to a role that row-level security applies to: a superuser or table owner
+// is refused here, before any request is served. Temporal is dialled lazily so that the API
 // starts, and says so on /readyz, while Temporal is still coming up.
-func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.Logger) (*deps, error) {
+func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.Logger, withAuth bool) (*deps, error) {
 	if ep.s3Endpoint == "" {
 		return nil, errors.New("S3_ENDPOINT is not set: point it at MinIO or S3 (only `xentri dev` embeds a store)")
 	}
@@ -101,6 +102,9 @@ func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.
 		d.close()
 		return nil, err
 	}
+	if !withAuth {
+		return d, nil // the worker signs nobody in
+	}
 	if d.auth, d.verifier, err = newAuth(cfg, d.db); err != nil {
 		d.close()
 		return nil, err
@@ -114,7 +118,14 @@ func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.
 func newAuth(cfg config.Config, d *db.DB) (auth.Provider, *auth.Verifier, error) {
 	switch cfg.AuthProvider {
 	case "gotrue":
-		p, err := auth.NewGoTrue(auth.GoTrueConfig{URL: cfg.GoTrueURL, AnonKey: cfg.GoTrueAnonKey, ServiceRoleKey: cfg.GoTrueServiceRoleKey})
+		serviceKey := cfg.GoTrueServiceRoleKey
+		if serviceKey == "" && cfg.GoTrueJWTSecret != "" {
+			var err error
+			if serviceKey, err = auth.ServiceRoleKey([]byte(cfg.GoTrueJWTSecret), time.Now()); err != nil {
+				return nil, nil, err
+			}
+		}
+		p, err := auth.NewGoTrue(auth.GoTrueConfig{URL: cfg.GoTrueURL, AnonKey: cfg.GoTrueAnonKey, ServiceRoleKey: serviceKey})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -127,7 +127,7 @@ func runDev(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 
 	var d *deps
 	if err := steps.run("api + worker", func() (string, error) {
-		d, err = openDeps(ctx, cfg, ep, log)
+		d, err = openDeps(ctx, cfg, ep, log, true)
 		return "task queue " + cfg.TemporalTaskQueue, err
 	}); err != nil {
 		return err

@@ -64,7 +64,7 @@ func runStandalone(ctx context.Context, getenv func(string) string, stderr io.Wr
 		return err
 	}
 	defer shutdownTracing(context.WithoutCancel(ctx))
-	d, err := openDeps(ctx, cfg, endpointsFrom(cfg), log)
+	d, err := openDeps(ctx, cfg, endpointsFrom(cfg), log, r.api)
 	if err != nil {
 		return err
 	}

@@ -64,3 +64,19 @@ func (i *Issuer) Issue(u User, sessionID string, now time.Time) (token string, e
 	}
 	return token, time.Unix(exp, 0), nil
 }
+
+// ServiceRoleKey mints what a self-hosted GoTrue accepts as its service-role
+// key: an HS256 token with role service_role, signed with GoTrue's own JWT
+// secret, living ten years as Supabase's do. Used when GOTRUE_SERVICE_ROLE_KEY
+// is not given but GOTRUE_JWT_SECRET is.
+func ServiceRoleKey(secret []byte, now time.Time) (string, error) {
+	if len(secret) < minSecretLen {
+		return "", fmt.Errorf("auth: service role key: secret is %d bytes, need at least %d", len(secret), minSecretLen)
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"iss":  "supabase",
+		"role": "service_role",
+		"iat":  now.Unix(),
+		"exp":  now.AddDate(10, 0, 0).Unix(),
+	}).SignedString(secret)
+}

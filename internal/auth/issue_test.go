@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/uuid"
 )
 
@@ -156,5 +157,25 @@ func TestIssueRefusesUserWithoutID(t *testing.T) {
 	t.Parallel()
 	if _, _, err := newTestIssuer(t).Issue(User{Email: "ada@example.com"}, "s", testNow); err == nil {
 		t.Fatal("issued a token for uuid.Nil")
+	}
+}
+
+func TestServiceRoleKey(t *testing.T) {
+	t.Parallel()
+	secret := []byte("a-gotrue-jwt-secret-of-at-least-32-bytes")
+	key, err := ServiceRoleKey(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims := jwt.MapClaims{}
+	if _, err := jwt.ParseWithClaims(key, claims, func(*jwt.Token) (any, error) { return secret, nil },
+		jwt.WithValidMethods([]string{"HS256"})); err != nil {
+		t.Fatal(err)
+	}
+	if claims["role"] != "service_role" {
+		t.Fatalf("claims = %v", claims)
+	}
+	if _, err := ServiceRoleKey([]byte("short"), time.Now()); err == nil {
+		t.Fatal("a short secret was accepted")
 	}
 }

@@ -224,7 +224,9 @@ func (s *Service) DeleteAccount(ctx context.Context, p Principal) error {
 				leaving = append(leaving, m.OrgID)
 			}
 		}
-		for _, org := range leaving {
+		// Every org the user was in hears of it, including those about to go
+		// (the events work decides how those outlive their org).
+		for _, org := range append(leaving, soleOwned...) {
 			if err := db.SwitchTenant(ctx, tx, org); err != nil {
 				return err
 			}
