@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/xentri/xentri/internal/auth"
 	"github.com/xentri/xentri/internal/db"
@@ -284,18 +285,7 @@ func (h *coreHandlers) listOrgs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *coreHandlers) listMembers(w http.ResponseWriter, r *http.Request) {
-	page, err := pageOf(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	members, next, err := h.c.Service.ListMembers(r.Context(), tx, m, page)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	respondList(w, members, next)
+	listInTenant(w, r, h.c.Service.ListMembers)
 }
 
 func (h *coreHandlers) addMember(w http.ResponseWriter, r *http.Request) {
@@ -363,18 +353,7 @@ func (h *coreHandlers) removeMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *coreHandlers) listTokens(w http.ResponseWriter, r *http.Request) {
-	page, err := pageOf(r)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	tokens, next, err := h.c.Service.ListTokens(r.Context(), tx, m, page)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	respondList(w, tokens, next)
+	listInTenant(w, r, h.c.Service.ListTokens)
 }
 
 func (h *coreHandlers) createToken(w http.ResponseWriter, r *http.Request) {
@@ -429,6 +408,23 @@ func pageOf(r *http.Request) (core.Page, error) {
 		page.After = &id
 	}
 	return page, nil
+}
+
+// listInTenant answers one page of a tenant list.
+func listInTenant[T any](w http.ResponseWriter, r *http.Request,
+	list func(context.Context, pgx.Tx, core.Membership, core.Page) ([]T, string, error)) {
+	page, err := pageOf(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tx, m := tenantFrom(r)
+	items, next, err := list(r.Context(), tx, m, page)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respondList(w, items, next)
 }
 
 // respondList answers a page in the envelope, with the next cursor in meta.

@@ -550,6 +550,12 @@ func TestDeleteAccountErasesSolelyOwnedOrgs(t *testing.T) {
 		t.Errorf("bob's org was touched: %d rows", n)
 	}
 	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": ada.password}}), http.StatusUnauthorized)
+	// Her access token lives until it expires, but cannot bring her back.
+	wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/me", token: ada.token}), http.StatusUnauthorized)
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/orgs", token: ada.token, body: map[string]string{"name": "Again"}}), http.StatusUnauthorized)
+	if err := b.d.Owner.QueryRow(ctx, "SELECT count(*) FROM users WHERE id = $1", ada.userID).Scan(&n); err != nil || n != 0 {
+		t.Errorf("the erased user's record came back: %d rows", n)
+	}
 }
 
 // badTokens returns tokens that must all be refused: expired, wrongly

@@ -69,9 +69,11 @@ func orgGate(d *db.DB, members MembershipChecker, staleAfter time.Duration) func
 			r = r.WithContext(ctx)
 			member := func(ctx context.Context, tx pgx.Tx) (core.Membership, error) {
 				m := core.Membership{OrgID: orgID, Principal: p}
-				if p.Token == nil {
-					m.Role, err = members.MemberRole(ctx, tx, orgID, p.UserID)
+				if p.Token != nil {
+					return m, nil
 				}
+				role, err := members.MemberRole(ctx, tx, orgID, p.UserID)
+				m.Role = role
 				return m, err
 			}
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -100,6 +101,12 @@ func SwitchTenant(ctx context.Context, tx pgx.Tx, orgID uuid.UUID) error {
 // orgs) only; tenant tables are invisible here.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
+}
+
+// IsUniqueViolation reports whether err is Postgres refusing a duplicate key.
+func IsUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 // ErrUnsafeRole means the pool's role would bypass row-level security.

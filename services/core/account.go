@@ -148,6 +148,12 @@ func (s *Service) EnsureUser(ctx context.Context, c auth.Claims) error {
 		if err == nil && (c.Email == "" || strings.EqualFold(u.Email, c.Email)) {
 			return nil
 		}
+		if deleted, derr := q.IsUserDeleted(ctx, c.Subject); derr != nil || deleted {
+			if derr != nil {
+				return derr
+			}
+			return services.Errorf(services.Unauthenticated, "This account was deleted.")
+		}
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return err
 		}
@@ -254,7 +260,7 @@ func (s *Service) DeleteAccount(ctx context.Context, p Principal) error {
 		if _, err := q.DeleteUser(ctx, userID); err != nil {
 			return fmt.Errorf("delete user: %w", err)
 		}
-		return nil
+		return q.MarkUserDeleted(ctx, userID)
 	})
 	if err != nil {
 		return err

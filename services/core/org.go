@@ -131,7 +131,7 @@ func (s *Service) AddMember(ctx context.Context, tx pgx.Tx, m Membership, email 
 		return Member{}, err
 	}
 	row, err := q.AddOrgMember(ctx, dbsqlc.AddOrgMemberParams{ID: newID(), OrgID: m.OrgID, UserID: u.ID, Role: string(role)})
-	if isUniqueViolation(err) {
+	if db.IsUniqueViolation(err) {
 		return Member{}, services.Errorf(services.Conflict, "%s is already a member of this organisation.", u.Email)
 	}
 	if err != nil {

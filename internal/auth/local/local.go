@@ -17,7 +17,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/xentri/xentri/internal/auth"
 	"github.com/xentri/xentri/internal/db"
@@ -64,7 +63,7 @@ func (p *Provider) SignUp(ctx context.Context, email, password string) (auth.Ses
 			return err
 		}
 		ident, err := dbsqlc.New(tx).CreateIdentity(ctx, dbsqlc.CreateIdentityParams{ID: id, Email: strings.TrimSpace(email), PasswordHash: hash})
-		if isUniqueViolation(err) {
+		if db.IsUniqueViolation(err) {
 			return auth.ErrEmailTaken
 		}
 		if err != nil {
@@ -199,9 +198,4 @@ func newRefreshToken() (string, error) {
 func hashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
-}
-
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }

@@ -48,6 +48,12 @@ type AuthSession struct {
 	UpdatedAt  time.Time
 }
 
+type DeletedUser struct {
+	ID        uuid.UUID
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type IdempotencyKey struct {
 	ID              uuid.UUID
 	OrgID           uuid.UUID

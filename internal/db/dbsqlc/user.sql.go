@@ -55,6 +55,26 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 	return i, err
 }
 
+const isUserDeleted = `-- name: IsUserDeleted :one
+SELECT EXISTS (SELECT FROM deleted_users WHERE id = $1)
+`
+
+func (q *Queries) IsUserDeleted(ctx context.Context, id uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, isUserDeleted, id)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const markUserDeleted = `-- name: MarkUserDeleted :exec
+INSERT INTO deleted_users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING
+`
+
+func (q *Queries) MarkUserDeleted(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, markUserDeleted, id)
+	return err
+}
+
 const upsertUser = `-- name: UpsertUser :one
 
 INSERT INTO users (id, email) VALUES ($1, $2)

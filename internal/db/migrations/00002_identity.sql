@@ -103,7 +103,17 @@ ALTER TABLE idempotency_keys FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON idempotency_keys
     USING (app_current_org_id() IS NOT NULL AND org_id = app_current_org_id());
 
+-- Ids of erased accounts, and nothing else: an access token issued before
+-- the erasure stays valid until it expires, and must not bring the user
+-- record back.
+CREATE TABLE deleted_users (
+    id         uuid PRIMARY KEY,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+
 -- +goose Down
+DROP TABLE deleted_users;
 DROP TABLE idempotency_keys;
 DROP TABLE api_tokens;
 DROP TABLE auth_refresh_tokens;

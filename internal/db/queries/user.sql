@@ -13,3 +13,9 @@ SELECT * FROM users WHERE lower(email) = lower(@email);
 
 -- name: DeleteUser :execrows
 DELETE FROM users WHERE id = $1;
+
+-- name: MarkUserDeleted :exec
+INSERT INTO deleted_users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING;
+
+-- name: IsUserDeleted :one
+SELECT EXISTS (SELECT FROM deleted_users WHERE id = $1);
