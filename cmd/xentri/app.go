@@ -51,12 +51,15 @@ type deps struct {
 	auth     auth.Provider
 	verifier *auth.Verifier
 	core     *core.Service
+	events   *events.Writer
+	relayDB  *db.DB // the xentri_relay role's pool, for the relay
 }
 
 // endpoints say where each dependency is; `xentri dev` fills them from what it
 // started, the other commands from the configuration.
 type endpoints struct {
-	appDatabaseURL string
+	appDatabaseURL   string
+	relayDatabaseURL string // dev only: the relay's own role; standalone uses appDatabaseURL
 	redisURL       string
 	s3Endpoint     string
 	temporal       string
@@ -71,13 +74,15 @@ func endpointsFrom(cfg config.Config) endpoints {
 	}
 }
 
-// openDeps opens every client, and the identity provider when withAuth (the
-// API signs people in; the worker does not). The database pool must belong
-// to a role that row-level security applies to: a superuser or table owner
-// is refused here, before any request is served. Temporal is dialled lazily so that the API
-// starts, and says so on /readyz, while Temporal is still coming up.
-func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.Logger, withAuth bool) (*deps, error) {
-	if ep.s3Endpoint == "" {
+// openDeps opens the clients the roles need: Postgres and Redis always,
+// object storage and Temporal for the api and worker, the identity provider
+// for the api. The database pool must belong to a role that row-level
+// security applies to: a superuser or table owner is refused here, before
+// any request is served. Temporal is dialled lazily so that the API starts,
+// and says so on /readyz, while Temporal is still coming up.
+func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.Logger, r roles) (*deps, error) {
+	needClusters := r.api || r.worker
+	if needClusters && ep.s3Endpoint == "" {
 		return nil, errors.New("S3_ENDPOINT is not set: point it at MinIO or S3 (only `xentri dev` embeds a store)")
 	}
 	d := &deps{}
@@ -93,6 +98,18 @@ func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.
 		d.close()
 		return nil, err
 	}
+	if r.relay {
+		d.relayDB = d.db // standalone: DATABASE_URL is the relay role
+		if ep.relayDatabaseURL != "" {
+			if d.relayDB, err = db.Open(ctx, ep.relayDatabaseURL, 4); err != nil {
+				d.close()
+				return nil, err
+			}
+		}
+	}
+	if !needClusters {
+		return d, nil
+	}
 	if d.blob, err = blob.New(blob.Config{Endpoint: ep.s3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Region: cfg.S3Region, Bucket: cfg.S3Bucket, UseSSL: cfg.S3UseSSL}); err != nil {
 		d.close()
@@ -102,14 +119,15 @@ func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.
 		d.close()
 		return nil, err
 	}
-	if !withAuth {
-		return d, nil // the worker signs nobody in
+	d.events = &events.Writer{Source: "xentri-api", Environment: cfg.Env, Log: log}
+	if !r.api {
+		return d, nil // only the API signs people in
 	}
 	if d.auth, d.verifier, err = newAuth(cfg, d.db); err != nil {
 		d.close()
 		return nil, err
 	}
-	d.core = &core.Service{DB: d.db, Auth: d.auth, Events: &events.Writer{Log: log}, Log: log}
+	d.core = &core.Service{DB: d.db, Auth: d.auth, Events: d.events, Log: log}
 	return d, nil
 }
 
@@ -159,22 +177,30 @@ func (d *deps) close() {
 	if d.redis != nil {
 		d.redis.Close()
 	}
+	if d.relayDB != nil && d.relayDB != d.db {
+		d.relayDB.Close()
+	}
 	if d.db != nil {
 		d.db.Close()
 	}
 }
 
-// checks are the dependencies /readyz asks.
+// checks are the dependencies /readyz asks: those this process opened.
 func (d *deps) checks() []api.Check {
-	return []api.Check{
+	checks := []api.Check{
 		{Name: "postgres", Ping: d.db.Ping},
 		{Name: "redis", Ping: func(ctx context.Context) error { return d.redis.Ping(ctx).Err() }},
-		{Name: "temporal", Ping: func(ctx context.Context) error {
+	}
+	if d.temporal != nil {
+		checks = append(checks, api.Check{Name: "temporal", Ping: func(ctx context.Context) error {
 			_, err := d.temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
 			return err
-		}},
-		{Name: "object_storage", Ping: d.blob.Ping},
+		}})
 	}
+	if d.blob != nil {
+		checks = append(checks, api.Check{Name: "object_storage", Ping: d.blob.Ping})
+	}
+	return checks
 }
 
 // probeConfig serves only the probes and metrics (for the worker).

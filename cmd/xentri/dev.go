@@ -68,12 +68,15 @@ func runDev(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 	children := &childSet{log: log}
 	defer children.stopAll(stdout)
 
-	var appDBPassword string
+	var appDBPassword, relayDBPassword string
 	err = steps.run("data dir", func() (string, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return "", err
 		}
 		if appDBPassword, err = readOrCreateSecret(filepath.Join(cfg.DataDir, "app-db-password")); err != nil {
+			return "", err
+		}
+		if relayDBPassword, err = readOrCreateSecret(filepath.Join(cfg.DataDir, "relay-db-password")); err != nil {
 			return "", err
 		}
 		if cfg.JWTSecret == "" && cfg.AuthProvider == "local" {
@@ -100,7 +103,7 @@ func runDev(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 
 	var ep endpoints
 	if err := steps.run("postgres", func() (string, error) {
-		ep.appDatabaseURL, err = devPostgres(ctx, cfg, appDBPassword, children, log)
+		ep.appDatabaseURL, ep.relayDatabaseURL, err = devPostgres(ctx, cfg, appDBPassword, relayDBPassword, children, log)
 		return redactURL(ep.appDatabaseURL), err
 	}); err != nil {
 		return err
@@ -127,7 +130,7 @@ func runDev(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 
 	var d *deps
 	if err := steps.run("api + worker", func() (string, error) {
-		d, err = openDeps(ctx, cfg, ep, log, true)
+		d, err = openDeps(ctx, cfg, ep, log, roles{api: true, worker: true, relay: true})
 		return "task queue " + cfg.TemporalTaskQueue, err
 	}); err != nil {
 		return err
@@ -141,7 +144,7 @@ func runDev(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 		HTTPAddr: ln.Addr().String(), TemporalUI: temporalUI, TemporalAddr: ep.temporal,
 		DatabaseURL: ep.appDatabaseURL, RedisURL: ep.redisURL, S3Endpoint: ep.s3Endpoint,
 	}
-	return runRoles(ctx, cfg, log, d, ln, roles{api: true, worker: true}, func() {
+	return runRoles(ctx, cfg, log, d, ln, roles{api: true, worker: true, relay: true}, func() {
 		printBanner(stdout, cfg, banner, time.Since(began))
 		if onReady != nil {
 			onReady(banner)
@@ -150,41 +153,45 @@ func runDev(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 }
 
 // devPostgres makes sure a Postgres answers, that the database exists and is
-// migrated, and that xentri_app can log in; it returns the app role's URL.
-func devPostgres(ctx context.Context, cfg config.Config, appPassword string, children *childSet, log zerolog.Logger) (string, error) {
+// migrated, and that xentri_app and xentri_relay can log in; it returns
+// their URLs.
+func devPostgres(ctx context.Context, cfg config.Config, appPassword, relayPassword string, children *childSet, log zerolog.Logger) (appURL, relayURL string, err error) {
 	ownerURL := cfg.DatabaseMigrateURL
 	u, _ := url.Parse(ownerURL)
 	if !proc.Answers(hostPortOf(u, "5432")) {
 		cluster, err := db.StartLocalCluster(ctx, filepath.Join(cfg.DataDir, "postgres"), strings.TrimPrefix(u.Path, "/"), 0, log)
 		if errors.Is(err, proc.ErrNotInstalled) {
-			return "", fmt.Errorf("nothing answers at %s and no Postgres server is installed: install PostgreSQL 15+ (apt-get install postgresql) and start it, or set DATABASE_URL", u.Host)
+			return "", "", fmt.Errorf("nothing answers at %s and no Postgres server is installed: install PostgreSQL 15+ (apt-get install postgresql) and start it, or set DATABASE_URL", u.Host)
 		}
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		children.add("postgres", cluster.Stop)
 		ownerURL = db.WithHostPort(ownerURL, mustHost(cluster.URL))
 	}
 	if err := db.EnsureDatabase(ctx, ownerURL); err != nil {
-		return "", err
+		return "", "", err
 	}
 	// DATABASE_URL may already name the app role (with its own password);
 	// otherwise it is the owner and the app URL is derived from it.
-	appURL := db.WithUser(ownerURL, db.AppRole, appPassword)
+	appURL = db.WithUser(ownerURL, db.AppRole, appPassword)
 	if given, _ := url.Parse(cfg.DatabaseURL); given.User.Username() == db.AppRole && cfg.DatabaseURL != cfg.DatabaseMigrateURL {
 		appURL = cfg.DatabaseURL
 	} else if err := db.EnsureLoginRole(ctx, ownerURL, db.AppRole, appPassword, ""); err != nil {
-		return "", err
+		return "", "", err
+	}
+	if err := db.EnsureLoginRole(ctx, ownerURL, db.RelayRole, relayPassword, ""); err != nil {
+		return "", "", err
 	}
 	m, err := db.NewMigrator(ownerURL)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer m.Close()
 	if _, err := m.Up(ctx); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return appURL, nil
+	return appURL, db.WithUser(ownerURL, db.RelayRole, relayPassword), nil
 }
 
 // devRedis returns the URL of a Redis that answers, starting a private one
@@ -199,7 +206,7 @@ func devRedis(ctx context.Context, cfg config.Config, children *childSet, log ze
 		defer c.Close()
 		return cfg.RedisURL, c.Ping(ctx).Err()
 	}
-	srv, err := cache.StartLocalServer(ctx, filepath.Join(cfg.DataDir, "redis"), log)
+	srv, err := cache.StartLocalServer(ctx, filepath.Join(cfg.DataDir, "redis"), 0, log)
 	if errors.Is(err, proc.ErrNotInstalled) {
 		return "", fmt.Errorf("nothing answers at %s and redis-server is not installed: install Redis (apt-get install redis-server) and start it, or set REDIS_URL", u.Host)
 	}

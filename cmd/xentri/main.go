@@ -47,6 +47,7 @@ Configuration comes from the environment; ` + "`xentri env`" + ` lists every var
 		newDevCmd(getenv, stdout, stderr),
 		newAPICmd(getenv, stderr),
 		newWorkerCmd(getenv, stderr),
+		newRelayCmd(getenv, stderr),
 		newMigrateCmd(getenv, stdout, stderr),
 		newEnvCmd(stdout),
 		newVersionCmd(stdout),

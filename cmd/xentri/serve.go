@@ -12,6 +12,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/xentri/xentri/api"
+	"github.com/xentri/xentri/internal/events"
 	"github.com/xentri/xentri/internal/platform/config"
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
@@ -22,6 +23,7 @@ import (
 type roles struct {
 	api    bool // the API and web shell (else only probes and metrics)
 	worker bool // the Temporal worker
+	relay  bool // the event relay
 }
 
 func newAPICmd(getenv func(string) string, stderr io.Writer) *cobra.Command {
@@ -34,6 +36,22 @@ xentri_app; a superuser or table owner is refused.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runStandalone(cmd.Context(), getenv, stderr, roles{api: true})
+		},
+	}
+}
+
+func newRelayCmd(getenv func(string) string, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:   "relay",
+		Short: "Move committed events from Postgres to Redis Streams (one Deployment in production)",
+		Long: `Publish the events in system_events to the Redis stream xentri:events (or its
+partitions), at least once, in commit order within each org. DATABASE_URL
+must name the xentri_relay role. Several replicas may run: one publishes, the
+others take over within seconds when it stops. Serves /healthz, /readyz and
+/metrics on XENTRI_HTTP_ADDR.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStandalone(cmd.Context(), getenv, stderr, roles{relay: true})
 		},
 	}
 }
@@ -64,7 +82,7 @@ func runStandalone(ctx context.Context, getenv func(string) string, stderr io.Wr
 		return err
 	}
 	defer shutdownTracing(context.WithoutCancel(ctx))
-	d, err := openDeps(ctx, cfg, endpointsFrom(cfg), log, r.api)
+	d, err := openDeps(ctx, cfg, endpointsFrom(cfg), log, r)
 	if err != nil {
 		return err
 	}
@@ -99,6 +117,25 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 		log.Info().Str("task_queue", cfg.TemporalTaskQueue).Msg("worker polling")
 	}
 	reg := telemetry.NewRegistry()
+	relayDone := make(chan struct{})
+	relayCtx, stopRelay := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRelay()
+	if r.relay {
+		relay, err := events.NewRelay(events.RelayConfig{
+			DB: d.relayDB.Pool, Redis: d.redis, Partitions: cfg.StreamPartitions, MaxLen: cfg.StreamMaxLen,
+			MaxAge: cfg.StreamMaxAge, Log: log, Registry: reg,
+		})
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		go func() {
+			defer close(relayDone)
+			_ = relay.Run(relayCtx)
+		}()
+	} else {
+		close(relayDone)
+	}
 	routes := probeConfig(cfg, d, log, reg)
 	if r.api {
 		routes = apiConfig(cfg, d, log, reg)
@@ -126,6 +163,8 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 	if w != nil {
 		w.Stop()
 	}
+	stopRelay()
+	<-relayDone
 	log.Info().Dur("took", time.Since(start)).Msg("stopped")
 	return serveErr
 }

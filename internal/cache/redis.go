@@ -33,10 +33,10 @@ type LocalServer struct {
 	proc *proc.Process
 }
 
-// StartLocalServer runs redis-server on a free loopback port, persisting to
-// an append-only file in dir. It returns proc.ErrNotInstalled when
-// redis-server is missing.
-func StartLocalServer(ctx context.Context, dir string, log zerolog.Logger) (*LocalServer, error) {
+// StartLocalServer runs redis-server on a loopback port (a free one when 0),
+// persisting to an append-only file in dir. It returns proc.ErrNotInstalled
+// when redis-server is missing.
+func StartLocalServer(ctx context.Context, dir string, port int, log zerolog.Logger) (*LocalServer, error) {
 	bin, err := proc.LookPath("redis-server")
 	if err != nil {
 		return nil, fmt.Errorf("redis-server: %w", proc.ErrNotInstalled)
@@ -44,9 +44,10 @@ func StartLocalServer(ctx context.Context, dir string, log zerolog.Logger) (*Loc
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	port, err := proc.FreePort()
-	if err != nil {
-		return nil, err
+	if port == 0 {
+		if port, err = proc.FreePort(); err != nil {
+			return nil, err
+		}
 	}
 	p, err := proc.Start(proc.Spec{
 		Name: "redis",

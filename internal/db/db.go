@@ -19,8 +19,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// AppRole is the role the api, worker and relay connect as.
+// AppRole is the role the api and worker connect as.
 const AppRole = "xentri_app"
+
+// RelayRole is the role the event relay connects as: it reads and marks
+// every org's system_events, and sees no other tenant table.
+const RelayRole = "xentri_relay"
 
 // DB is the application's handle on Postgres.
 type DB struct {

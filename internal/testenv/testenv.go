@@ -93,6 +93,9 @@ type Database struct {
 	Owner *pgxpool.Pool
 	// App is the application's handle, on AppURL.
 	App *db.DB
+	// Relay connects as a throwaway member of xentri_relay, the role that
+	// reads every org's events and nothing else.
+	Relay *db.DB
 }
 
 var (
@@ -150,6 +153,10 @@ func newDatabase() (*Database, error) {
 	if err := db.EnsureLoginRole(ctx, ownerURL, role, password, db.AppRole); err != nil {
 		return nil, err
 	}
+	relayRole := "xentri_relay_test_" + suffix
+	if err := db.EnsureLoginRole(ctx, ownerURL, relayRole, password, db.RelayRole); err != nil {
+		return nil, err
+	}
 	d := &Database{OwnerURL: ownerURL, AppURL: db.WithUser(ownerURL, role, password)}
 	if d.Owner, err = pgxpool.New(ctx, ownerURL); err != nil {
 		return nil, err
@@ -157,14 +164,19 @@ func newDatabase() (*Database, error) {
 	if d.App, err = db.Open(ctx, d.AppURL, 10); err != nil {
 		return nil, err
 	}
+	if d.Relay, err = db.Open(ctx, db.WithUser(ownerURL, relayRole, password), 4); err != nil {
+		return nil, err
+	}
 	atExit(func() {
 		d.App.Close()
+		d.Relay.Close()
 		d.Owner.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if c, err := pgx.Connect(ctx, admin); err == nil {
 			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 			_, _ = c.Exec(ctx, "DROP ROLE IF EXISTS "+pgx.Identifier{role}.Sanitize())
+			_, _ = c.Exec(ctx, "DROP ROLE IF EXISTS "+pgx.Identifier{relayRole}.Sanitize())
 			c.Close(ctx)
 		}
 	})

@@ -84,6 +84,19 @@ type OrgMember struct {
 	UpdatedAt time.Time
 }
 
+type SystemEvent struct {
+	ID          uuid.UUID
+	OrgID       uuid.UUID
+	Type        string
+	OccurredAt  time.Time
+	DedupeKey   *string
+	Envelope    []byte
+	Pos         *int64
+	PublishedAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type User struct {
 	ID        uuid.UUID
 	Email     string

@@ -55,6 +55,10 @@ type Config struct {
 
 	OperatorToken string
 
+	StreamPartitions int
+	StreamMaxLen     int64
+	StreamMaxAge     time.Duration
+
 	AuthProvider         string
 	JWTSecret            string
 	AccessTokenTTL       time.Duration
@@ -111,6 +115,9 @@ var Vars = []Var{
 	{"GOTRUE_ANON_KEY", "", "GoTrue anon (public) API key, sent as apikey"},
 	{"GOTRUE_SERVICE_ROLE_KEY", "", "GoTrue service-role key, for deleting users (account deletion)"},
 	{"GOTRUE_JWT_SECRET", "", "GoTrue's HS256 JWT secret, to verify tokens that carry no kid; tokens with a kid are verified against GOTRUE_URL/.well-known/jwks.json"},
+	{"XENTRI_STREAM_PARTITIONS", "1", "event stream partitions for Redis Cluster: 1 is xentri:events, n>1 is xentri:events:{0..n-1} by hash of org id"},
+	{"XENTRI_STREAM_MAXLEN", "1000000", "approximate number of entries each event stream keeps"},
+	{"XENTRI_STREAM_MAX_AGE", "", "keep stream entries this long instead (Go duration, e.g. 168h); overrides XENTRI_STREAM_MAXLEN"},
 	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL (e.g. http://127.0.0.1:4318); unset, traces are made for trace ids but not exported"},
 	{"OTEL_SERVICE_NAME", "xentri", "service.name of exported traces"},
@@ -156,6 +163,10 @@ func Load(getenv Getenv) (Config, error) {
 		S3Addr:      r.listenAddr("XENTRI_S3_ADDR"),
 
 		OperatorToken: r.secret("XENTRI_OPERATOR_TOKEN", 24),
+
+		StreamPartitions: r.intRange("XENTRI_STREAM_PARTITIONS", 1, 1024),
+		StreamMaxLen:     int64(r.intRange("XENTRI_STREAM_MAXLEN", 1000, 1<<30)),
+		StreamMaxAge:     r.optionalDuration("XENTRI_STREAM_MAX_AGE", time.Minute, 365*24*time.Hour),
 
 		AuthProvider:         r.oneOf("AUTH_PROVIDER", "local", "gotrue"),
 		JWTSecret:            r.secret("XENTRI_JWT_SECRET", 32),
@@ -264,6 +275,13 @@ func (r *reader) duration(name string, lo, hi time.Duration) time.Duration {
 		r.fail(name, v, fmt.Sprintf("a Go duration from %s to %s, such as 30s", lo, hi))
 	}
 	return d
+}
+
+func (r *reader) optionalDuration(name string, lo, hi time.Duration) time.Duration {
+	if r.str(name) == "" {
+		return 0
+	}
+	return r.duration(name, lo, hi)
 }
 
 func (r *reader) boolean(name string) bool {
