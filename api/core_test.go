@@ -195,6 +195,20 @@ func TestSignUpInviteAndSeparation(t *testing.T) {
 	if ada.orgID == bob.orgID {
 		t.Fatal("two sign-ups share an org")
 	}
+	// Sign-up recorded its events, valid envelopes, in the new org.
+	rows, err := b.d.Owner.Query(context.Background(), "SELECT type FROM system_events WHERE org_id = $1 ORDER BY pos", ada.orgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for rows.Next() {
+		var ty string
+		_ = rows.Scan(&ty)
+		types = append(types, ty)
+	}
+	if strings.Join(types, ",") != "xentri.org.created.v1,xentri.user.signup.v1" {
+		t.Errorf("sign-up events = %v", types)
+	}
 	// Each sees only their own org.
 	for _, a := range []account{ada, bob} {
 		ids := orgIDs(t, b.do(t, req{method: "GET", path: "/api/v1/me", token: a.token}))

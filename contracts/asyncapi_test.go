@@ -156,7 +156,6 @@ func TestAsyncAPIHasEveryEvent(t *testing.T) {
 			t.Errorf("message %s is for %s, which has no schema", id, name)
 		}
 	}
-	channels, _ := doc["channels"].(map[string]any)
 	for _, typ := range EventTypes() {
 		id, ok := byType[typ]
 		if !ok {
@@ -165,12 +164,10 @@ func TestAsyncAPIHasEveryEvent(t *testing.T) {
 		}
 		for _, ch := range []string{"xentriEvents", "xentriEventsPubSub", "n8nWebhook"} {
 			ref := "#/channels/" + ch + "/messages/" + id
-			if m, ok := resolve(doc, ref); !ok || refs(m)[0] != "#/components/messages/"+id {
+			m, _ := resolve(doc, ref)
+			if rs := refs(m); len(rs) != 1 || rs[0] != "#/components/messages/"+id {
 				t.Errorf("channel %s does not carry %s", ch, typ)
 			}
 		}
-	}
-	if len(channels) == 0 {
-		t.Fatal("no channels")
 	}
 }

@@ -20,7 +20,7 @@ func TestSubscriptionMatches(t *testing.T) {
 		{"", "xentri.*", org, "xentri.lead.created.v1", true},
 		{"", "xentri.lead.*", org, "xentri.lead.created.v1", true},
 		{"", "xentri.lead.*", org, "xentri.lead.x", true},
-		{"", "xentri.lead.*", org, "xentri.lead", false},     // * needs at least one segment
+		{"", "xentri.lead.*", org, "xentri.lead", false},       // * needs at least one segment
 		{"", "xentri.lead.*", org, "xentri.leads.x.v1", false}, // whole segments only
 		{"", "xentri.lead.*", org, "xentri.deal.created.v1", false},
 		{"", "xentri.lead.created.v1", org, "xentri.lead.created.v1", true},

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/auth"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
@@ -64,7 +65,7 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (auth.Session, Org
 		return s.Events.Emit(ctx, tx, events.Event{
 			Type: "xentri.user.signup.v1", OrgID: org.ID,
 			Actor:   events.Actor{Type: "user", ID: sess.User.ID.String()},
-			Payload: map[string]any{"user_id": sess.User.ID, "org_id": org.ID},
+			Payload: contracts.UserSignup{UserID: sess.User.ID.String(), OrgID: org.ID.String()},
 		})
 	})
 	if err != nil {
@@ -103,10 +104,13 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (auth.Sess
 			return err
 		}
 		for _, m := range ms {
+			if err := db.SwitchTenant(ctx, tx, m.OrgID); err != nil {
+				return err
+			}
 			if err := s.Events.Emit(ctx, tx, events.Event{
 				Type: "xentri.user.login.v1", OrgID: m.OrgID,
 				Actor:   events.Actor{Type: "user", ID: sess.User.ID.String()},
-				Payload: map[string]any{"user_id": sess.User.ID},
+				Payload: contracts.UserLogin{UserID: sess.User.ID.String()},
 			}); err != nil {
 				return err
 			}
@@ -238,7 +242,7 @@ func (s *Service) DeleteAccount(ctx context.Context, p Principal) error {
 			}
 			if err := s.Events.Emit(ctx, tx, events.Event{
 				Type: "xentri.user.deleted.v1", OrgID: org, Actor: p.Actor(),
-				Payload: map[string]any{"user_id": userID},
+				Payload: contracts.UserDeleted{UserID: userID.String()},
 			}); err != nil {
 				return err
 			}

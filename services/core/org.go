@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/events"
@@ -51,7 +52,7 @@ func (s *Service) createOrg(ctx context.Context, tx pgx.Tx, owner uuid.UUID, nam
 	err = s.Events.Emit(ctx, tx, events.Event{
 		Type: "xentri.org.created.v1", OrgID: id,
 		Actor:   events.Actor{Type: "user", ID: owner.String()},
-		Payload: map[string]any{"org_id": id, "name": name, "owner_id": owner},
+		Payload: contracts.OrgCreated{OrgID: id.String(), Name: name, OwnerID: owner.String()},
 	})
 	return Org{ID: o.ID, Name: o.Name, Role: RoleOwner, CreatedAt: o.CreatedAt}, err
 }
