@@ -587,3 +587,24 @@ func (b *coreBundle) badTokens(t *testing.T, a account) map[string]string {
 	}).SignedString(jwt.UnsafeAllowNoneSignatureType)
 	return map[string]string{"expired": expired, "wrongly signed": wrongKey, "alg none": none, "garbage": "not-a-jwt"}
 }
+
+func TestGETsRevalidateWithETags(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada := b.signUp(t, "ada")
+	first := b.do(t, req{method: "GET", path: "/api/v1/me", token: ada.token})
+	etag := first.header.Get("ETag")
+	if first.status != 200 || etag == "" || first.header.Get("Cache-Control") != "private, no-cache" {
+		t.Fatalf("GET /me: %d ETag=%q Cache-Control=%q", first.status, etag, first.header.Get("Cache-Control"))
+	}
+	again := b.do(t, req{method: "GET", path: "/api/v1/me", token: ada.token, header: map[string]string{"If-None-Match": etag}})
+	if again.status != http.StatusNotModified || len(again.body) != 0 || again.header.Get("ETag") != etag {
+		t.Fatalf("revalidation: %d %q etag %q vs %q", again.status, again.body, again.header.Get("ETag"), etag)
+	}
+	// A change makes a new ETag.
+	b.do(t, req{method: "POST", path: "/api/v1/orgs", token: ada.token, body: map[string]string{"name": "Second"}})
+	changed := b.do(t, req{method: "GET", path: "/api/v1/me", token: ada.token, header: map[string]string{"If-None-Match": etag}})
+	if changed.status != 200 || changed.header.Get("ETag") == etag {
+		t.Fatalf("after a change: %d, ETag %q", changed.status, changed.header.Get("ETag"))
+	}
+}

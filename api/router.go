@@ -47,7 +47,7 @@ func NewMux(cfg Config) *chi.Mux {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(limits(cfg.MaxBodyBytes, cfg.RequestTimeout))
+		r.Use(limits(cfg.MaxBodyBytes, cfg.RequestTimeout), conditionalGET)
 		r.NotFound(notFound)
 		for _, mount := range cfg.Routes {
 			mount(r)

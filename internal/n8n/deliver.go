@@ -244,7 +244,7 @@ func (d *Deliverer) try(ctx context.Context, sub Subscription, e contracts.Envel
 	r.err = fmt.Errorf("receiver answered %s", resp.Status)
 	switch {
 	case resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode == http.StatusTooManyRequests,
-		resp.StatusCode >= 300:
+		resp.StatusCode >= 500 && resp.StatusCode <= 599:
 		r.retryable = true
 		r.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
