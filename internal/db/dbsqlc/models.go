@@ -68,6 +68,16 @@ type IdempotencyKey struct {
 	UpdatedAt       time.Time
 }
 
+type N8nSubscription struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	Pattern   string
+	Url       string
+	CreatedBy *uuid.UUID
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Org struct {
 	ID        uuid.UUID
 	Name      string
