@@ -18,6 +18,7 @@ import (
 	"github.com/xentri/xentri/internal/platform/logging"
 	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/integrations"
 )
 
 // Limiter rate-limits by key (cache.RateLimiter).
@@ -38,6 +39,7 @@ const (
 // Core is what the identity and organisation endpoints need.
 type Core struct {
 	Service        *core.Service
+	Integrations   *integrations.Service
 	DB             *db.DB
 	Verifier       TokenVerifier
 	Limiter        Limiter
@@ -79,6 +81,11 @@ func (h *coreHandlers) mount(r chi.Router) {
 			r.Get("/orgs/{orgID}/tokens", h.listTokens)
 			r.Post("/orgs/{orgID}/tokens", h.createToken)
 			r.Delete("/orgs/{orgID}/tokens/{tokenID}", h.revokeToken)
+			if c.Integrations != nil {
+				r.Get("/integrations/n8n/subscriptions", h.listSubscriptions)
+				r.Post("/integrations/n8n/subscriptions", h.createSubscription)
+				r.Delete("/integrations/n8n/subscriptions/{subscriptionID}", h.deleteSubscription)
+			}
 		})
 	}
 }
@@ -383,6 +390,42 @@ func (h *coreHandlers) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	tx, m := tenantFrom(r)
 	if err := h.c.Service.RevokeToken(r.Context(), tx, m, id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *coreHandlers) listSubscriptions(w http.ResponseWriter, r *http.Request) {
+	listInTenant(w, r, h.c.Integrations.List)
+}
+
+func (h *coreHandlers) createSubscription(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Pattern string `json:"pattern"`
+		URL     string `json:"url"`
+	}
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tx, m := tenantFrom(r)
+	sub, err := h.c.Integrations.Create(r.Context(), tx, m, in.Pattern, in.URL)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusCreated, sub, Meta{})
+}
+
+func (h *coreHandlers) deleteSubscription(w http.ResponseWriter, r *http.Request) {
+	id, err := uuidParam(r, "subscriptionID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tx, m := tenantFrom(r)
+	if err := h.c.Integrations.Delete(r.Context(), tx, m, id); err != nil {
 		writeError(w, r, err)
 		return
 	}

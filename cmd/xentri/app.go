@@ -29,6 +29,7 @@ import (
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/integrations"
 	"github.com/xentri/xentri/services/system"
 	"github.com/xentri/xentri/web"
 )
@@ -60,9 +61,9 @@ type deps struct {
 type endpoints struct {
 	appDatabaseURL   string
 	relayDatabaseURL string // dev only: the relay's own role; standalone uses appDatabaseURL
-	redisURL       string
-	s3Endpoint     string
-	temporal       string
+	redisURL         string
+	s3Endpoint       string
+	temporal         string
 }
 
 func endpointsFrom(cfg config.Config) endpoints {
@@ -222,7 +223,8 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		api.SystemRoutes(&system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue}, cfg.OperatorToken),
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,
-			Limiter: cache.NewRateLimiter(d.redis, "xentri:ratelimit:"), AllowedOrigins: cfg.AllowedOrigins,
+			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
+			Limiter:      cache.NewRateLimiter(d.redis, "xentri:ratelimit:"), AllowedOrigins: cfg.AllowedOrigins,
 		}),
 	}
 	return c

@@ -84,6 +84,11 @@ func runDev(ctx context.Context, getenv func(string) string, stdout, stderr io.W
 				return "", err
 			}
 		}
+		if cfg.N8NSecret == "" {
+			if cfg.N8NSecret, err = readOrCreateSecret(filepath.Join(cfg.DataDir, "n8n-secret")); err != nil {
+				return "", err
+			}
+		}
 		if cfg.OperatorToken == "" {
 			if cfg.OperatorToken, err = readOrCreateSecret(filepath.Join(cfg.DataDir, "operator-token")); err != nil {
 				return "", err

@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
+	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/platform/proc"
 	itemporal "github.com/xentri/xentri/internal/temporal"
@@ -117,7 +118,7 @@ func devEnv(t *testing.T, dataDir string) map[string]string {
 		"XENTRI_TEMPORAL_UI_PORT": freePort(t),
 		"XENTRI_LOG_LEVEL":        "debug",
 		"DATABASE_URL":            ownerURL,
-		"REDIS_URL":               testenv.RedisURL(t),
+		"REDIS_URL":               devRedisURL(t),
 	}
 }
 
@@ -391,4 +392,24 @@ func hostOf(rawURL string) string {
 		rest = rest[at+1:]
 	}
 	return strings.SplitN(rest, "/", 2)[0]
+}
+
+// devRedisURL is a Redis database of this package's own, emptied for each
+// dev run: the stack's streams and consumer groups have fixed names.
+func devRedisURL(t *testing.T) string {
+	t.Helper()
+	testenv.RedisURL(t) // skip or fail early when Redis is missing
+	url := "redis://127.0.0.1:6379/14"
+	if v := os.Getenv("XENTRI_TEST_DEV_REDIS_URL"); v != "" {
+		url = v
+	}
+	rdb, err := cache.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return url
 }

@@ -49,6 +49,7 @@ Configuration comes from the environment; ` + "`xentri env`" + ` lists every var
 		newWorkerCmd(getenv, stderr),
 		newRelayCmd(getenv, stderr),
 		newMigrateCmd(getenv, stdout, stderr),
+		newEventsCmd(getenv, stdout, stderr),
 		newEnvCmd(stdout),
 		newVersionCmd(stdout),
 		newHealthcheckCmd(getenv, stdout),

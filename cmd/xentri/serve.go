@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -12,10 +13,14 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/xentri/xentri/api"
+	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/internal/events/stream"
+	"github.com/xentri/xentri/internal/n8n"
 	"github.com/xentri/xentri/internal/platform/config"
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/services/integrations"
 	"github.com/xentri/xentri/worker"
 )
 
@@ -94,12 +99,54 @@ func runStandalone(ctx context.Context, getenv func(string) string, stderr io.Wr
 	return runRoles(ctx, cfg, log, d, ln, r, nil)
 }
 
+// subscribers are the consumer groups on the event streams that the worker
+// runs: cache invalidation, and the n8n bridge when XENTRI_N8N_SECRET is set.
+func subscribers(cfg config.Config, d *deps, log zerolog.Logger) ([]*stream.Runner, error) {
+	streams := events.Streams(events.StreamBase, cfg.StreamPartitions)
+	readCache := cache.NewReadCache(d.redis)
+	cacheRunner, err := stream.NewRunner(stream.Config{
+		Redis: d.redis, Streams: streams, Group: "cache", Handler: readCache.Invalidate, Log: log, StartID: "0",
+	})
+	if err != nil {
+		return nil, err
+	}
+	runners := []*stream.Runner{cacheRunner}
+	if cfg.N8NSecret == "" {
+		log.Warn().Msg("XENTRI_N8N_SECRET is not set: the n8n bridge is off")
+		return runners, nil
+	}
+	static, err := n8n.ParseSubscriptions(cfg.N8NSubscriptions)
+	if err != nil {
+		return nil, fmt.Errorf("XENTRI_N8N_SUBSCRIPTIONS: %w", err)
+	}
+	signer, err := n8n.NewSigner([]byte(cfg.N8NSecret))
+	if err != nil {
+		return nil, fmt.Errorf("XENTRI_N8N_SECRET: %w", err)
+	}
+	bridge := &integrations.Bridge{
+		DB:        d.db,
+		Deliverer: n8n.NewDeliverer(n8n.DelivererConfig{Signer: signer, Redis: d.redis, Log: log}),
+		Static:    static,
+		Log:       log,
+	}
+	bridgeRunner, err := stream.NewRunner(stream.Config{
+		Redis: d.redis, Streams: streams, Group: "n8n-bridge", Handler: bridge.Handle, Log: log, StartID: "$",
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(runners, bridgeRunner), nil
+}
+
 // runRoles serves until ctx ends, then shuts down in order: the HTTP server
 // lets in-flight requests finish, then the worker stops polling and lets
 // running activities finish, each within XENTRI_SHUTDOWN_TIMEOUT. ready, if
 // set, is called once everything is serving.
 func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *deps, ln net.Listener, r roles, ready func()) error {
 	var w sdkworker.Worker
+	var subscribersDone sync.WaitGroup
+	subscribersCtx, stopSubscribers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSubscribers()
 	if r.worker {
 		// Workflows set the custom search attributes, so a worker makes sure
 		// they exist. On a cluster where only operators may add them this
@@ -115,6 +162,21 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 			return fmt.Errorf("start worker: %w", err)
 		}
 		log.Info().Str("task_queue", cfg.TemporalTaskQueue).Msg("worker polling")
+		subs, err := subscribers(cfg, d, log)
+		if err != nil {
+			w.Stop()
+			ln.Close()
+			return err
+		}
+		for _, s := range subs {
+			subscribersDone.Add(1)
+			go func() {
+				defer subscribersDone.Done()
+				if err := s.Run(subscribersCtx); err != nil {
+					log.Error().Err(err).Msg("event subscriber stopped")
+				}
+			}()
+		}
 	}
 	reg := telemetry.NewRegistry()
 	relayDone := make(chan struct{})
@@ -164,7 +226,9 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 		w.Stop()
 	}
 	stopRelay()
+	stopSubscribers()
 	<-relayDone
+	subscribersDone.Wait()
 	log.Info().Dur("took", time.Since(start)).Msg("stopped")
 	return serveErr
 }

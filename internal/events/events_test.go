@@ -295,7 +295,9 @@ func TestRelayKeepsCommitOrderWithinAnOrg(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- b.d.App.InTenant(ctx, org, func(ctx context.Context, tx pgx.Tx) error { return b.writer.Emit(ctx, tx, login(org, second)) }) }()
+	go func() {
+		done <- b.d.App.InTenant(ctx, org, func(ctx context.Context, tx pgx.Tx) error { return b.writer.Emit(ctx, tx, login(org, second)) })
+	}()
 	select {
 	case err := <-done:
 		t.Fatalf("a second transaction of the org emitted while the first was open: %v", err)

@@ -64,6 +64,30 @@ func (q *Queries) DeleteN8NSubscription(ctx context.Context, arg DeleteN8NSubscr
 	return result.RowsAffected(), nil
 }
 
+const getN8NSubscription = `-- name: GetN8NSubscription :one
+SELECT id, org_id, pattern, url, created_by, created_at, updated_at FROM n8n_subscriptions WHERE org_id = $1 AND id = $2
+`
+
+type GetN8NSubscriptionParams struct {
+	OrgID uuid.UUID
+	ID    uuid.UUID
+}
+
+func (q *Queries) GetN8NSubscription(ctx context.Context, arg GetN8NSubscriptionParams) (N8nSubscription, error) {
+	row := q.db.QueryRow(ctx, getN8NSubscription, arg.OrgID, arg.ID)
+	var i N8nSubscription
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Pattern,
+		&i.Url,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const listN8NSubscriptions = `-- name: ListN8NSubscriptions :many
 SELECT id, org_id, pattern, url, created_by, created_at, updated_at FROM n8n_subscriptions
  WHERE org_id = $1

@@ -13,3 +13,6 @@ SELECT * FROM n8n_subscriptions
 
 -- name: DeleteN8NSubscription :execrows
 DELETE FROM n8n_subscriptions WHERE org_id = @org_id AND id = @id;
+
+-- name: GetN8NSubscription :one
+SELECT * FROM n8n_subscriptions WHERE org_id = @org_id AND id = @id;

@@ -5,15 +5,12 @@ import (
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -125,7 +122,7 @@ type Runner struct {
 	log        zerolog.Logger
 	leaseValue string        // this Runner's dedupe lease, unique per Runner
 	leaseTTL   time.Duration // a lease not renewed this long is a dead holder's
-	heartbeat  time.Duration // how often an entry in hand is kept claimed
+	heartbeat  time.Duration // how often the entries in hand are kept claimed
 	claimEvery time.Duration // how often idle pending entries are claimed
 	gcIdle     time.Duration // consumers idle this long, with nothing pending, are removed
 	running    atomic.Bool
@@ -338,337 +335,6 @@ func (r *Runner) deliveryCounts(ctx context.Context, stream string, msgs []redis
 	return counts, nil
 }
 
-// deletedEntry records an entry that was pending but is no longer in the
-// stream (trimmed before anyone handled it): Redis has dropped it from the
-// group, and all that is left to do is say so in the dead letter stream.
-func (r *Runner) deletedEntry(ctx context.Context, stream, id string) {
-	r.log.Error().Str("stream", stream).Str("entry_id", id).Msg("pending entry was deleted from the stream before it was handled")
-	r.deadLetter(ctx, stream, id, nil, "entry deleted from the stream (trimmed?) before it was handled", 0)
-}
-
-// handleBatch handles msgs, read from stream, in order, then acknowledges
-// the ones done with. counts holds their delivery counts when they were
-// claimed; nil means a first delivery. Once ctx ends, the entries not
-// started are released for other consumers.
-func (r *Runner) handleBatch(ctx context.Context, stream string, msgs []redis.XMessage, counts map[string]int64) {
-	// Acks are batched: an entry done with but not yet acked is, if
-	// redelivered, skipped by dedupe (or dead-lettered once more).
-	acks := make([]string, 0, len(msgs))
-	for i, m := range msgs {
-		if ctx.Err() != nil {
-			r.release(stream, msgs[i:])
-			break
-		}
-		attempt := 1
-		if c := counts[m.ID]; c > 1 {
-			attempt = int(c)
-		}
-		if r.handle(ctx, stream, m, attempt) {
-			acks = append(acks, m.ID)
-		}
-	}
-	if len(acks) == 0 {
-		return
-	}
-	_ = r.persist(ctx, "ack", func(ctx context.Context) error {
-		err := r.rdb.XAck(ctx, stream, r.cfg.Group, acks...).Err()
-		if isNoGroup(err) {
-			return nil // the group is gone, and its pending entries with it
-		}
-		return err
-	})
-}
-
-// handle takes one entry through dedupe, the handler and its retries, or to
-// the dead letter stream. It reports whether the entry may be acknowledged;
-// if not, it stays pending: ctx ended, or another consumer took it over.
-func (r *Runner) handle(ctx context.Context, stream string, m redis.XMessage, attempt int) bool {
-	fields := stringFields(m.Values)
-	log := r.log.With().Str("stream", stream).Str("entry_id", m.ID).
-		Str("event_id", fields[contracts.FieldID]).Str("event_type", fields[contracts.FieldType]).
-		Str("org_id", fields[contracts.FieldOrgID]).Logger()
-
-	env, err := decode(fields)
-	if err != nil {
-		log.Error().Err(err).Msg("malformed entry: dead-lettering it")
-		return r.deadLetter(ctx, stream, m.ID, fields, "malformed entry: "+err.Error(), attempt)
-	}
-	if env.TraceID != "" {
-		log = log.With().Str("trace_id", env.TraceID).Logger()
-	}
-	key := r.processedKey(env.ID)
-	stop := r.keepAlive(stream, m.ID, key)
-	defer stop()
-	busyWait := 50 * time.Millisecond
-	for {
-		state, ok := r.lease(ctx, key)
-		if !ok {
-			return false
-		}
-		switch state {
-		case leaseDone:
-			log.Debug().Msg("event already handled: acking the duplicate")
-			return true
-		case leaseBusy:
-			// Another consumer is handling the same event (from another
-			// entry): wait for it to finish, or for its lease to expire.
-			if !sleep(ctx, busyWait) {
-				return false
-			}
-			busyWait = min(2*busyWait, time.Second)
-			continue
-		}
-		if attempt > r.cfg.MaxAttempts {
-			// Claimed from consumers that stopped mid-attempt (a handler that
-			// crashes the process, say) until its attempts ran out.
-			r.unlease(key)
-			reason := fmt.Sprintf("delivered %d times (max attempts %d): the consumers holding it stopped before finishing it", attempt-1, r.cfg.MaxAttempts)
-			log.Error().Int("attempt", attempt).Msg("entry ran out of attempts: dead-lettering it")
-			return r.deadLetter(ctx, stream, m.ID, fields, reason, attempt-1)
-		}
-
-		herr := r.call(ctx, Delivery{Stream: stream, EntryID: m.ID, Group: r.cfg.Group, Attempt: attempt}, env)
-		if herr == nil {
-			err := r.persist(ctx, "mark processed", func(ctx context.Context) error {
-				return r.rdb.Set(ctx, key, leaseDoneValue, r.cfg.DedupeTTL).Err()
-			})
-			return err == nil
-		}
-		r.unlease(key)
-
-		var perm permanentError
-		if errors.As(herr, &perm) || attempt >= r.cfg.MaxAttempts {
-			log.Error().Err(herr).Int("attempt", attempt).Msg("handler failed for good: dead-lettering the entry")
-			return r.deadLetter(ctx, stream, m.ID, fields, herr.Error(), attempt)
-		}
-		wait := r.cfg.Backoff(attempt)
-		log.Warn().Err(herr).Int("attempt", attempt).Dur("retry_in", wait).Msg("handler failed: will retry")
-		if !sleep(ctx, wait) {
-			return false
-		}
-		attempt++
-		owned, ok := r.touch(ctx, stream, m.ID, attempt)
-		if !ok {
-			return false
-		}
-		if !owned {
-			log.Warn().Msg("entry was taken over by another consumer: leaving it to them")
-			return false
-		}
-	}
-}
-
-// call runs the handler, turning a panic into an error.
-func (r *Runner) call(ctx context.Context, d Delivery, env contracts.Envelope) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			r.log.Error().Str("stack", string(debug.Stack())).Str("entry_id", d.EntryID).Msg("handler panicked")
-			err = fmt.Errorf("handler panicked: %v", p)
-		}
-	}()
-	hctx := context.WithValue(context.WithoutCancel(ctx), deliveryKey{}, d)
-	return r.cfg.Handler(hctx, env)
-}
-
-func decode(fields map[string]string) (contracts.Envelope, error) {
-	var env contracts.Envelope
-	raw, ok := fields[contracts.FieldEnvelope]
-	if !ok {
-		return env, errors.New("no " + contracts.FieldEnvelope + " field")
-	}
-	if err := json.Unmarshal([]byte(raw), &env); err != nil {
-		return env, fmt.Errorf("envelope: %w", err)
-	}
-	if env.ID == "" {
-		return env, errors.New("envelope has no id")
-	}
-	return env, nil
-}
-
-func stringFields(values map[string]any) map[string]string {
-	out := make(map[string]string, len(values))
-	for k, v := range values {
-		switch v := v.(type) {
-		case string:
-			out[k] = v
-		case nil:
-		default:
-			out[k] = fmt.Sprint(v)
-		}
-	}
-	return out
-}
-
-// Dedupe is claim-then-confirm on xentri:processed:<group>:<event id>:
-//
-//   - before handling, SET NX the key to a lease of this Runner that expires
-//     after ClaimIdle (renewed while the handler runs, like the entry);
-//   - after the handler succeeded, overwrite it with "done" for DedupeTTL,
-//     then ack; after it failed, delete the lease so that a retry, here or
-//     elsewhere, can take it.
-//
-// A key found "done" means a duplicate: ack it unhandled. A key holding
-// another lease means the same event (another entry of it) is being handled
-// by another consumer right now: wait. Marking only after success would let
-// two consumers that read two copies of one event handle it concurrently;
-// the lease makes them take turns, and the second then sees "done". A
-// handler thus sees an event twice only if its consumer died (or lost Redis
-// for longer than ClaimIdle) after the side effect and before the mark.
-const leaseDoneValue = "done"
-
-type leaseState int
-
-const (
-	leaseAcquired leaseState = iota
-	leaseDone
-	leaseBusy
-)
-
-func (r *Runner) processedKey(eventID string) string {
-	return processedPrefix + r.cfg.Group + ":" + eventID
-}
-
-// lease takes the dedupe lease on key, retrying Redis errors until ctx ends
-// (ok false).
-func (r *Runner) lease(ctx context.Context, key string) (state leaseState, ok bool) {
-	for failures := 1; ; failures++ {
-		old, err := r.rdb.SetArgs(ctx, key, r.leaseValue, redis.SetArgs{Mode: "NX", TTL: r.leaseTTL, Get: true}).Result()
-		switch {
-		case errors.Is(err, redis.Nil):
-			return leaseAcquired, true
-		case err == nil && old == leaseDoneValue:
-			return leaseDone, true
-		case err == nil && old == r.leaseValue:
-			// Left by an attempt of ours whose unlease failed: this Runner
-			// handles one entry at a time, so it is free.
-			return leaseAcquired, true
-		case err == nil:
-			return leaseBusy, true
-		}
-		if ctx.Err() != nil {
-			return 0, false
-		}
-		r.redisFailed(ctx, "dedupe lease", err, failures)
-	}
-}
-
-var (
-	renewLease = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`)
-	dropLease = redis.NewScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`)
-)
-
-// unlease drops this Runner's lease on key, if it still has it. At worst
-// (Redis away) the lease expires after ClaimIdle.
-func (r *Runner) unlease(key string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	if err := dropLease.Run(ctx, r.rdb, []string{key}, r.leaseValue).Err(); err != nil {
-		r.log.Warn().Err(err).Str("key", key).Msg("could not drop the dedupe lease; it will expire")
-	}
-}
-
-// The scripts below change an entry of the group's pending list only while
-// this consumer still holds it, so that a consumer that lost an entry to
-// another cannot take it back.
-var (
-	// touchEntry resets the entry's idle time (it is being worked on) and,
-	// if ARGV[4] is not empty, sets its delivery count: 1 if held, else 0.
-	touchEntry = redis.NewScript(`
-local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
-if #p == 0 or p[1][2] ~= ARGV[3] then return 0 end
-if ARGV[4] ~= '' then
-  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'RETRYCOUNT', ARGV[4], 'JUSTID')
-else
-  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, ARGV[2], 'JUSTID')
-end
-return 1`)
-	// releaseEntries makes entries held but never tried claimable at once,
-	// with the delivery count they had before this consumer got them.
-	releaseEntries = redis.NewScript(`
-local n = 0
-for i = 4, #ARGV do
-  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
-  if #p > 0 and p[1][2] == ARGV[2] then
-    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'IDLE', ARGV[3], 'RETRYCOUNT', math.max(p[1][4] - 1, 0), 'JUSTID')
-    n = n + 1
-  end
-end
-return n`)
-	// deleteConsumer removes a consumer that holds nothing.
-	deleteConsumer = redis.NewScript(`
-local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
-if #p > 0 then return -1 end
-return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])`)
-)
-
-// touch records attempt as the entry's delivery count before it is tried
-// again, retrying Redis errors until ctx ends (ok false). owned is false if
-// the entry is no longer this consumer's.
-func (r *Runner) touch(ctx context.Context, stream, id string, attempt int) (owned, ok bool) {
-	for failures := 1; ; failures++ {
-		n, err := touchEntry.Run(ctx, r.rdb, []string{stream}, r.cfg.Group, id, r.cfg.Consumer, attempt).Int()
-		if err == nil {
-			return n == 1, true
-		}
-		if isNoGroup(err) {
-			return false, true
-		}
-		if ctx.Err() != nil {
-			return false, false
-		}
-		r.redisFailed(ctx, "record attempt", err, failures)
-	}
-}
-
-// keepAlive keeps the entry in hand, and the dedupe lease if this Runner
-// holds it, from looking abandoned while the handler runs or waits to retry,
-// however long that takes. The returned func stops it.
-func (r *Runner) keepAlive(stream, id, key string) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(r.heartbeat)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), r.heartbeat)
-			err := touchEntry.Run(ctx, r.rdb, []string{stream}, r.cfg.Group, id, r.cfg.Consumer, "").Err()
-			err = errors.Join(err, renewLease.Run(ctx, r.rdb, []string{key}, r.leaseValue, r.leaseTTL.Milliseconds()).Err())
-			cancel()
-			if err != nil {
-				r.log.Warn().Err(err).Str("stream", stream).Str("entry_id", id).Msg("could not keep the entry in hand claimed")
-			}
-		}
-	})
-	return func() {
-		close(done)
-		wg.Wait()
-	}
-}
-
-// release hands back entries read but not started when Run stops: they
-// become claimable by the group's other consumers right away.
-func (r *Runner) release(stream string, msgs []redis.XMessage) {
-	args := []any{r.cfg.Group, r.cfg.Consumer, r.cfg.ClaimIdle.Milliseconds()}
-	for _, m := range msgs {
-		args = append(args, m.ID)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := releaseEntries.Run(ctx, r.rdb, []string{stream}, args...).Err(); err != nil {
-		r.log.Warn().Err(err).Str("stream", stream).Int("entries", len(msgs)).
-			Msg("could not release unhandled entries; they are taken over once idle")
-	}
-}
-
 // stopped removes this consumer from the groups it holds nothing in, so
 // that hostname-pid names do not pile up.
 func (r *Runner) stopped() {
@@ -702,28 +368,6 @@ func (r *Runner) removeDeadConsumers(ctx context.Context) {
 			}
 		}
 	}
-}
-
-// deadLetter writes the entry to the dead letter stream, retrying Redis
-// errors; it reports whether it did, i.e. whether the entry may be acked.
-func (r *Runner) deadLetter(ctx context.Context, stream, id string, fields map[string]string, reason string, attempts int) bool {
-	values := map[string]any{
-		fieldStream:   stream,
-		fieldEntryID:  id,
-		fieldGroup:    r.cfg.Group,
-		fieldReason:   truncate(reason, maxReason),
-		fieldAttempts: attempts,
-		fieldFailedAt: time.Now().UTC().Format(time.RFC3339),
-	}
-	for _, f := range originalFields {
-		if v, ok := fields[f]; ok {
-			values[f] = v
-		}
-	}
-	err := r.persist(ctx, "dead-letter", func(ctx context.Context) error {
-		return r.rdb.XAdd(ctx, &redis.XAddArgs{Stream: r.cfg.DeadLetter, Values: values}).Err()
-	})
-	return err == nil
 }
 
 // stopGrace is how long, after Run's ctx ended, the Runner keeps trying to
@@ -788,7 +432,7 @@ func redisBackoff(failures int) time.Duration {
 }
 
 func isNoGroup(err error) bool {
-	return err != nil && strings.HasPrefix(err.Error(), "NOGROUP")
+	return err != nil && strings.Contains(err.Error(), "NOGROUP")
 }
 
 // sleep waits d or until ctx ends (false).

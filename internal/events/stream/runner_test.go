@@ -615,6 +615,32 @@ func TestRedriveRequeuesADeadLetter(t *testing.T) {
 	}
 }
 
+func TestRunnerRecreatesAMissingGroup(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	first, second := newEnvelope(), newEnvelope()
+	b.publish(t, first)
+	rec := &recorder{}
+	cfg := b.config(t, "c1")
+	cfg.Handler = rec.handle
+	run(t, cfg)
+	eventually(t, "the first event handled", func() bool { return rec.calls() == 1 && b.pending(t) == 0 })
+
+	// Redis lost the group (a restart without persistence, an operator).
+	if err := b.rdb.XGroupDestroy(ctx, b.stream, b.group).Err(); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, second)
+	eventually(t, "the second event handled", func() bool { return rec.calls() >= 2 && b.pending(t) == 0 })
+	// The group starts again at StartID "0": the first event comes again,
+	// and dedupe skips it.
+	time.Sleep(100 * time.Millisecond)
+	if ids, _ := rec.snapshot(); !slices.Equal(ids, []string{first.ID, second.ID}) {
+		t.Fatalf("handled %v, want each event once", ids)
+	}
+}
+
 func TestRunStopsPromptlyWhenCancelled(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

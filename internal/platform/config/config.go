@@ -55,6 +55,9 @@ type Config struct {
 
 	OperatorToken string
 
+	N8NSecret        string
+	N8NSubscriptions string
+
 	StreamPartitions int
 	StreamMaxLen     int64
 	StreamMaxAge     time.Duration
@@ -118,6 +121,8 @@ var Vars = []Var{
 	{"XENTRI_STREAM_PARTITIONS", "1", "event stream partitions for Redis Cluster: 1 is xentri:events, n>1 is xentri:events:{0..n-1} by hash of org id"},
 	{"XENTRI_STREAM_MAXLEN", "1000000", "approximate number of entries each event stream keeps"},
 	{"XENTRI_STREAM_MAX_AGE", "", "keep stream entries this long instead (Go duration, e.g. 168h); overrides XENTRI_STREAM_MAXLEN"},
+	{"XENTRI_N8N_SECRET", "", "secret (32+ characters) that signs deliveries to n8n (HMAC header and HS256 bearer JWT); `xentri dev` generates one; unset elsewhere, the bridge is off"},
+	{"XENTRI_N8N_SUBSCRIPTIONS", "", "comma-separated type-pattern=url subscriptions for every org, e.g. xentri.lead.*=http://127.0.0.1:5678/webhook/leads"},
 	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL (e.g. http://127.0.0.1:4318); unset, traces are made for trace ids but not exported"},
 	{"OTEL_SERVICE_NAME", "xentri", "service.name of exported traces"},
@@ -163,6 +168,9 @@ func Load(getenv Getenv) (Config, error) {
 		S3Addr:      r.listenAddr("XENTRI_S3_ADDR"),
 
 		OperatorToken: r.secret("XENTRI_OPERATOR_TOKEN", 24),
+
+		N8NSecret:        r.secret("XENTRI_N8N_SECRET", 32),
+		N8NSubscriptions: r.str("XENTRI_N8N_SUBSCRIPTIONS"),
 
 		StreamPartitions: r.intRange("XENTRI_STREAM_PARTITIONS", 1, 1024),
 		StreamMaxLen:     int64(r.intRange("XENTRI_STREAM_MAXLEN", 1000, 1<<30)),
