@@ -40,6 +40,7 @@ const (
 type Core struct {
 	Service        *core.Service
 	Integrations   *integrations.Service
+	Hooks          *Hooks
 	DB             *db.DB
 	Verifier       TokenVerifier
 	Limiter        Limiter
@@ -72,8 +73,15 @@ func (h *coreHandlers) mount(r chi.Router) {
 			r.Get("/orgs", h.listOrgs)
 		})
 
+		if c.Hooks != nil {
+			r.Post("/hooks/n8n/workflows/{name}", c.Hooks.startWorkflow)
+		}
+
 		r.Group(func(r chi.Router) {
 			r.Use(orgGate(c.DB, c.Service, idemStaleAfter))
+			if c.Hooks != nil {
+				r.Get("/workflows/*", c.Hooks.workflowStatus)
+			}
 			r.Get("/orgs/{orgID}/members", h.listMembers)
 			r.Post("/orgs/{orgID}/members", h.addMember)
 			r.Patch("/orgs/{orgID}/members/{userID}", h.updateMember)

@@ -28,10 +28,12 @@ import (
 	"github.com/xentri/xentri/internal/platform/logging"
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/services/automation"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
 	"github.com/xentri/xentri/services/system"
 	"github.com/xentri/xentri/web"
+	"github.com/xentri/xentri/workflows"
 )
 
 // loadConfig reads the configuration and builds the logger.
@@ -204,6 +206,24 @@ func (d *deps) checks() []api.Check {
 	return checks
 }
 
+// hookRegistry lists the workflows automations may start by name.
+func hookRegistry() *automation.Registry {
+	reg := automation.NewRegistry()
+	// A monitoring flow in n8n can ask the worker fleet whether its
+	// dependencies answer.
+	must(automation.Register(reg, "diagnostics", `{
+		"type": "object", "additionalProperties": false,
+		"properties": {"checks": {"type": "array", "items": {"enum": ["postgres", "redis", "object_storage"]}}}
+	}`, workflows.Diagnostics))
+	return reg
+}
+
+func must(err error) {
+	if err != nil {
+		panic(err) // a registration mistake, caught by any test that builds the API
+	}
+}
+
 // probeConfig serves only the probes and metrics (for the worker).
 func probeConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) api.Config {
 	return api.Config{
@@ -224,7 +244,11 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,
 			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
-			Limiter:      cache.NewRateLimiter(d.redis, "xentri:ratelimit:"), AllowedOrigins: cfg.AllowedOrigins,
+			Hooks: &api.Hooks{
+				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
+				DB:         d.db, N8NSecret: []byte(cfg.N8NSecret),
+			},
+			Limiter: cache.NewRateLimiter(d.redis, "xentri:ratelimit:"), AllowedOrigins: cfg.AllowedOrigins,
 		}),
 	}
 	return c

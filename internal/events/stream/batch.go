@@ -249,7 +249,7 @@ func (r *Runner) handle(ctx context.Context, b *batch, e *entry) outcome {
 			return keep
 		}
 		e.attempt++
-		if false {
+		if !r.recordAttempt(ctx, b.stream, e, log) {
 			return keep
 		}
 	}

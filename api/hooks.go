@@ -1,0 +1,119 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/db/dbsqlc"
+	"github.com/xentri/xentri/internal/n8n"
+	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/services/automation"
+)
+
+// signatureTolerance is how old a signed hook call may be (replays beyond
+// it are refused).
+const signatureTolerance = 5 * time.Minute
+
+// Hooks is what the n8n → Xentri endpoints need.
+type Hooks struct {
+	Automation *automation.Service
+	DB         *db.DB
+	// N8NSecret verifies X-Xentri-Signature on calls without an API token;
+	// empty, only API tokens are accepted.
+	N8NSecret []byte
+}
+
+// startWorkflow starts a registered workflow for an org: POST
+// /hooks/n8n/workflows/{name} {org_id, input}, authenticated by an API token
+// of that org with workflows:start, or by the shared n8n signature.
+func (h *Hooks) startWorkflow(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, r, decodeError(err))
+		return
+	}
+	p, tokenAuth := principalFrom(r.Context())
+	if !tokenAuth {
+		sig := r.Header.Get(n8n.HeaderSignature)
+		if sig == "" || len(h.N8NSecret) == 0 {
+			writeError(w, r, unauthenticated("Send an org API token (workflows:start) as a bearer token, or sign the body with X-Xentri-Signature."))
+			return
+		}
+		if err := n8n.VerifySignature(h.N8NSecret, sig, body, time.Now(), signatureTolerance); err != nil {
+			writeError(w, r, unauthenticatedErr("The X-Xentri-Signature is invalid or older than 5 minutes.", err))
+			return
+		}
+	}
+	var in struct {
+		OrgID uuid.UUID       `json:"org_id"`
+		Input json.RawMessage `json:"input"`
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if in.OrgID == uuid.Nil {
+		writeError(w, r, &services.Error{Code: services.Invalid, Message: "org_id is required.", Fields: map[string]string{"org_id": "is required"}})
+		return
+	}
+	switch {
+	case !tokenAuth:
+		// The signature proves n8n; the org must still exist.
+		if err := h.orgExists(r.Context(), in.OrgID); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	case p.Token == nil:
+		writeError(w, r, services.Errorf(services.Forbidden, "Automations start workflows with an org API token, not a user session."))
+		return
+	case p.Token.OrgID != in.OrgID:
+		writeError(w, r, services.Errorf(services.Forbidden, "You do not have access to this organisation."))
+		return
+	case !p.Allows("workflows:start"):
+		writeError(w, r, services.Errorf(services.Forbidden, "This API token lacks the workflows:start scope."))
+		return
+	}
+	run, err := h.Automation.Start(r.Context(), in.OrgID, chi.URLParam(r, "name"), in.Input, r.Header.Get("Idempotency-Key"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", run.StatusURL)
+	respond(w, http.StatusAccepted, run, Meta{})
+}
+
+func (h *Hooks) orgExists(ctx context.Context, orgID uuid.UUID) error {
+	return h.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := dbsqlc.New(tx).GetOrg(ctx, orgID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return services.Errorf(services.NotFound, "No such organisation.")
+		}
+		return err
+	})
+}
+
+// workflowStatus answers GET /workflows/{id...} for the org of the gate.
+func (h *Hooks) workflowStatus(w http.ResponseWriter, r *http.Request) {
+	_, m := tenantFrom(r)
+	if !m.Principal.Allows("workflows:start") {
+		writeError(w, r, services.Errorf(services.Forbidden, "This API token lacks the workflows:start scope."))
+		return
+	}
+	st, err := h.Automation.Status(r.Context(), m.OrgID, chi.URLParam(r, "*"))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, st, Meta{})
+}

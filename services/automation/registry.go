@@ -1,0 +1,198 @@
+// Package automation lets automations start Xentri workflows: a registry of
+// the workflows n8n may start by name, each with the JSON Schema its input
+// must fit, and the starting and status of their runs, scoped to one org.
+package automation
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/services"
+)
+
+// entry is one startable workflow.
+type entry struct {
+	name     string
+	workflow any
+	schema   *jsonschema.Schema
+	decode   func(json.RawMessage) (any, error)
+}
+
+// Registry holds the workflows that may be started by name.
+type Registry struct{ entries map[string]entry }
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{entries: map[string]entry{}} }
+
+// Register adds a workflow under name, with the JSON Schema of its input.
+// Later issues register brief generation, website publishing and lead
+// follow-up here.
+func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workflow.Context, In) (Out, error)) error {
+	if _, dup := r.entries[name]; dup {
+		return fmt.Errorf("automation: %q registered twice", name)
+	}
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(inputSchema))
+	if err != nil {
+		return fmt.Errorf("automation: %s schema: %w", name, err)
+	}
+	c := jsonschema.NewCompiler()
+	url := "https://xentri.app/schemas/hooks/" + name + ".json"
+	if err := c.AddResource(url, doc); err != nil {
+		return err
+	}
+	schema, err := c.Compile(url)
+	if err != nil {
+		return fmt.Errorf("automation: %s schema: %w", name, err)
+	}
+	r.entries[name] = entry{name: name, workflow: wf, schema: schema, decode: func(raw json.RawMessage) (any, error) {
+		var in In
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		err := dec.Decode(&in)
+		return in, err
+	}}
+	return nil
+}
+
+// Names lists the registered workflows.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.entries))
+	for n := range r.entries {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Run is a started workflow run.
+type Run struct {
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id"`
+	StatusURL  string `json:"status_url"`
+}
+
+// Service starts registered workflows and reports on them.
+type Service struct {
+	Registry  *Registry
+	Temporal  client.Client
+	TaskQueue string
+}
+
+// Start validates input against the workflow's schema and starts it for
+// org. A key (the caller's Idempotency-Key) makes the workflow id, so a
+// retried call finds the same run instead of starting another.
+func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input json.RawMessage, key string) (Run, error) {
+	e, ok := s.Registry.entries[name]
+	if !ok {
+		return Run{}, services.Errorf(services.NotFound, "No workflow is registered as %q; registered: %s.", name, strings.Join(s.Registry.Names(), ", "))
+	}
+	if len(bytes.TrimSpace(input)) == 0 {
+		input = json.RawMessage("{}")
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(input))
+	if err != nil {
+		return Run{}, &services.Error{Code: services.Invalid, Message: "input is not JSON.", Fields: map[string]string{"input": "is not JSON"}}
+	}
+	if err := e.schema.Validate(doc); err != nil {
+		return Run{}, &services.Error{Code: services.Invalid, Message: "input does not fit the workflow's schema: " + oneLine(err),
+			Fields: map[string]string{"input": oneLine(err)}}
+	}
+	in, err := e.decode(input)
+	if err != nil {
+		return Run{}, &services.Error{Code: services.Invalid, Message: "input does not fit the workflow: " + err.Error(), Fields: map[string]string{"input": err.Error()}}
+	}
+	if key == "" {
+		key = uuid.NewString()
+	}
+	id := "hook/" + name + "/" + orgID.String() + "/" + key
+	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(itemporal.OrgID.ValueSet(orgID.String())),
+	}, e.workflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		// The key's run already finished: answer with it.
+		desc, derr := s.Temporal.DescribeWorkflow(ctx, id, "")
+		if derr != nil {
+			return Run{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not answer.", Err: derr}
+		}
+		return Run{WorkflowID: id, RunID: desc.WorkflowExecution.RunID, StatusURL: statusURL(id)}, nil
+	}
+	if err != nil {
+		return Run{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not accept the workflow.", Err: err}
+	}
+	return Run{WorkflowID: id, RunID: run.GetRunID(), StatusURL: statusURL(id)}, nil
+}
+
+func statusURL(id string) string { return "/api/v1/workflows/" + id }
+
+// Status is what a caller may know of a run.
+type Status struct {
+	WorkflowID string          `json:"workflow_id"`
+	RunID      string          `json:"run_id"`
+	Type       string          `json:"type"`
+	Status     string          `json:"status"` // RUNNING, COMPLETED, FAILED, ...
+	StartedAt  time.Time       `json:"started_at"`
+	ClosedAt   *time.Time      `json:"closed_at"`
+	Result     json.RawMessage `json:"result,omitempty"`
+	Failure    string          `json:"failure,omitempty"`
+}
+
+// Status reports on a workflow of org; another org's workflow, or none, is
+// NotFound alike.
+func (s *Service) Status(ctx context.Context, orgID uuid.UUID, id string) (Status, error) {
+	notFound := services.Errorf(services.NotFound, "This organisation has no workflow %q.", id)
+	desc, err := s.Temporal.DescribeWorkflow(ctx, id, "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return Status{}, notFound
+	}
+	if err != nil {
+		return Status{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not answer.", Err: err}
+	}
+	if org, ok := desc.TypedSearchAttributes.GetKeyword(itemporal.OrgID); !ok || org != orgID.String() {
+		return Status{}, notFound
+	}
+	st := Status{
+		WorkflowID: id, RunID: desc.WorkflowExecution.RunID, Type: desc.WorkflowType.Name,
+		Status:    strings.TrimPrefix(enumspb.WorkflowExecutionStatus_name[int32(desc.Status)], "WORKFLOW_EXECUTION_STATUS_"),
+		StartedAt: desc.WorkflowStartTime,
+	}
+	if desc.WorkflowCloseTime != nil && !desc.WorkflowCloseTime.IsZero() {
+		st.ClosedAt = desc.WorkflowCloseTime
+		var result json.RawMessage
+		switch err := s.Temporal.GetWorkflow(ctx, id, st.RunID).Get(ctx, &result); {
+		case err == nil:
+			st.Result = result
+		default:
+			st.Failure = oneLine(err)
+		}
+	}
+	return st, nil
+}
+
+func oneLine(err error) string {
+	s := strings.ReplaceAll(err.Error(), "\n", "; ")
+	if len(s) > 500 {
+		s = s[:500]
+	}
+	return s
+}
