@@ -145,10 +145,7 @@ func tailEvents(ctx context.Context, rdb *redis.Client, streams []string, filter
 		ids[s] = "$"
 	}
 	for ctx.Err() == nil {
-		args.Streams = args.Streams[:0]
-		for _, s := range streams {
-			args.Streams = append(args.Streams, s)
-		}
+		args.Streams = append(args.Streams[:0], streams...)
 		for _, s := range streams {
 			args.Streams = append(args.Streams, ids[s])
 		}
