@@ -63,32 +63,46 @@ func (w *Writer) Emit(ctx context.Context, tx pgx.Tx, e Event) error {
 	if err != nil {
 		return err
 	}
+	return w.Write(ctx, tx, env)
+}
+
+// Write records an envelope built by Envelope (for a caller that needs the
+// event id before it is written) as part of tx.
+func (w *Writer) Write(ctx context.Context, tx pgx.Tx, env contracts.Envelope) error {
 	raw, err := json.Marshal(env)
 	if err != nil {
-		return fmt.Errorf("emit %s: %w", e.Type, err)
+		return fmt.Errorf("emit %s: %w", env.Type, err)
 	}
 	// Serialize the event-writing transactions of one org until they commit,
 	// so that within an org insertion order is commit order.
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", e.OrgID.String()); err != nil {
-		return fmt.Errorf("emit %s: lock org: %w", e.Type, err)
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", env.OrgID); err != nil {
+		return fmt.Errorf("emit %s: lock org: %w", env.Type, err)
 	}
 	var dedupe *string
-	if e.DedupeKey != "" {
-		dedupe = &e.DedupeKey
+	if env.DedupeKey != "" {
+		dedupe = &env.DedupeKey
+	}
+	id, err := uuid.Parse(env.ID)
+	if err != nil {
+		return fmt.Errorf("%w: id %q", ErrInvalidEvent, env.ID)
+	}
+	orgID, err := uuid.Parse(env.OrgID)
+	if err != nil {
+		return fmt.Errorf("%w: org %q", ErrInvalidEvent, env.OrgID)
 	}
 	n, err := dbsqlc.New(tx).InsertSystemEvent(ctx, dbsqlc.InsertSystemEventParams{
-		ID: uuid.MustParse(env.ID), OrgID: e.OrgID, Type: e.Type, OccurredAt: env.OccurredAt, DedupeKey: dedupe, Envelope: raw,
+		ID: id, OrgID: orgID, Type: env.Type, OccurredAt: env.OccurredAt, DedupeKey: dedupe, Envelope: raw,
 	})
 	if err != nil {
-		return fmt.Errorf("emit %s: %w", e.Type, err)
+		return fmt.Errorf("emit %s: %w", env.Type, err)
 	}
 	if n == 0 {
-		w.Log.Debug().Ctx(ctx).Str("event_type", e.Type).Str("dedupe_key", e.DedupeKey).Msg("event already emitted")
+		w.Log.Debug().Ctx(ctx).Str("event_type", env.Type).Str("dedupe_key", env.DedupeKey).Msg("event already emitted")
 		return nil
 	}
 	// Delivered at commit, and only then: wakes the relay.
 	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, '')", NotifyChannel); err != nil {
-		return fmt.Errorf("emit %s: notify: %w", e.Type, err)
+		return fmt.Errorf("emit %s: notify: %w", env.Type, err)
 	}
 	return nil
 }

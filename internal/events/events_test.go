@@ -480,8 +480,14 @@ func TestEventsWaitWhileRedisIsDown(t *testing.T) {
 	if len(ids) != 1000 {
 		t.Fatalf("%d distinct events reached the stream, want 1000", len(ids))
 	}
+	// The relay marks a batch right after its XADDs: give it that moment.
 	var unpublished int
-	_ = b.d.Owner.QueryRow(context.Background(), "SELECT count(*) FROM system_events WHERE org_id = $1 AND published_at IS NULL", org).Scan(&unpublished)
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
+		_ = b.d.Owner.QueryRow(context.Background(), "SELECT count(*) FROM system_events WHERE org_id = $1 AND published_at IS NULL", org).Scan(&unpublished)
+		if unpublished == 0 {
+			break
+		}
+	}
 	if unpublished != 0 {
 		t.Fatalf("%d events still unpublished", unpublished)
 	}
