@@ -29,6 +29,8 @@ var nonTenantRoutes = map[string]bool{
 
 // publicRoutes need no signed-in caller.
 var publicRoutes = map[string]bool{
+	"GET /api/v1/openapi.json":  true,
+	"GET /api/v1/asyncapi.json": true,
 	"POST /api/v1/auth/signup":  true,
 	"POST /api/v1/auth/login":   true,
 	"POST /api/v1/auth/refresh": true,

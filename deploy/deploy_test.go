@@ -45,6 +45,10 @@ var requiredVars = []string{
 // appRole is the Postgres role api, worker and relay connect as (RLS applies).
 const appRole = "xentri_app"
 
+// relayRole is the role the event relay connects as: it reads every org's
+// system_events and nothing else.
+const relayRole = "xentri_relay"
+
 func declared(name string) bool {
 	return slices.ContainsFunc(config.Vars, func(v config.Var) bool { return v.Name == name })
 }
@@ -90,11 +94,12 @@ var xentriCommands = map[string][]string{
 	"xentri-migrate": {"migrate", "up"},
 	"xentri-api":     {"api"},
 	"xentri-worker":  {"worker"},
+	"xentri-relay":   {"relay"},
 }
 
 var composeServices = []string{
 	"postgres", "redis", "minio", "temporal", "temporal-ui", "n8n", "gotrue",
-	"xentri-migrate", "xentri-api", "xentri-worker",
+	"xentri-migrate", "xentri-api", "xentri-worker", "xentri-relay",
 }
 
 // composePorts lists the published host ports: service, host, container.
@@ -280,11 +285,15 @@ func checkCompose(p *types.Project, root string) []error {
 			fail("%s DATABASE_URL: %v", name, err)
 		} else {
 			pw, _ := u.User.Password()
-			if u.User.Username() != appRole {
-				fail("%s DATABASE_URL connects as %q, want the app role %s", name, u.User.Username(), appRole)
+			role, pwVar := appRole, "XENTRI_APP_DB_PASSWORD"
+			if name == "xentri-relay" {
+				role, pwVar = relayRole, "XENTRI_RELAY_DB_PASSWORD"
 			}
-			if pw != pg["XENTRI_APP_DB_PASSWORD"] {
-				fail("%s DATABASE_URL password differs from the postgres service's XENTRI_APP_DB_PASSWORD", name)
+			if u.User.Username() != role {
+				fail("%s DATABASE_URL connects as %q, want the role %s", name, u.User.Username(), role)
+			}
+			if pw != pg[pwVar] {
+				fail("%s DATABASE_URL password differs from the postgres service's %s", name, pwVar)
 			}
 			if u.Host != "postgres:5432" || u.Path != "/xentri" {
 				fail("%s DATABASE_URL points at %s%s, want postgres:5432/xentri", name, u.Host, u.Path)
@@ -345,7 +354,7 @@ func TestComposeCheckCatchesMistakes(t *testing.T) {
 	}
 	text := string(b)
 	cases := []struct{ name, old, new, want string }{
-		{"superuser DATABASE_URL", "postgres://xentri_app:", "postgres://postgres:", "want the app role xentri_app"},
+		{"superuser DATABASE_URL", "postgres://xentri_app:", "postgres://postgres:", "want the role xentri_app"},
 		{"undeclared variable", "  XENTRI_ENV: local\n", "  XENTRI_ENV: local\n  XENTRI_NOT_A_VAR: x\n", "XENTRI_NOT_A_VAR, which config.Vars does not declare"},
 		{"invalid value", "REDIS_URL: redis://redis:6379/0", "REDIS_URL: http://redis:6379/0", "rejected by config.Load"},
 		{"port not published", `"8233:8080"`, `"18233:8080"`, "host port 8233"},
@@ -817,7 +826,7 @@ func loadK8s(dir string) (*k8sSet, []error) {
 }
 
 // secretKeys are the keys of the Secret xentri-secrets.
-var secretKeys = []string{"DATABASE_URL", "DATABASE_MIGRATE_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY", "GOTRUE_ANON_KEY", "GOTRUE_SERVICE_ROLE_KEY", "GOTRUE_JWT_SECRET"}
+var secretKeys = []string{"DATABASE_URL", "RELAY_DATABASE_URL", "DATABASE_MIGRATE_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY", "GOTRUE_ANON_KEY", "GOTRUE_SERVICE_ROLE_KEY", "GOTRUE_JWT_SECRET"}
 
 // checkContainerEnv checks a container's variables and returns them as the
 // process would see them (ConfigMap and secret.example values).
@@ -978,7 +987,8 @@ func checkK8s(dir string) []error {
 			fail("Secret xentri-secrets documents %v in stringData, want %v", got, secretKeys)
 		}
 		for k, v := range sec.StringData {
-			if !declared(k) {
+			// RELAY_DATABASE_URL is the relay Deployment's DATABASE_URL.
+			if !declared(k) && k != "RELAY_DATABASE_URL" {
 				fail("Secret key %s is not declared in config.Vars", k)
 			}
 			if !strings.Contains(v, "change-me") {

@@ -240,6 +240,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	c := probeConfig(cfg, d, log, reg)
 	c.Web = web.Handler()
 	c.Routes = []func(chi.Router){
+		api.ContractRoutes(),
 		api.SystemRoutes(&system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue}, cfg.OperatorToken),
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,

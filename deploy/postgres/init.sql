@@ -8,12 +8,18 @@
 
 \set ON_ERROR_STOP on
 \getenv app_password XENTRI_APP_DB_PASSWORD
+\getenv relay_password XENTRI_RELAY_DB_PASSWORD
 \getenv n8n_password N8N_DB_PASSWORD
 \getenv gotrue_password GOTRUE_DB_PASSWORD
 
 \if :{?app_password}
 \else
   \warn 'XENTRI_APP_DB_PASSWORD is not set in the postgres container'
+  SELECT 1/0 AS missing_password;
+\endif
+\if :{?relay_password}
+\else
+  \warn 'XENTRI_RELAY_DB_PASSWORD is not set in the postgres container'
   SELECT 1/0 AS missing_password;
 \endif
 \if :{?n8n_password}
@@ -33,6 +39,12 @@
 CREATE ROLE xentri_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION
   PASSWORD :'app_password';
 GRANT CONNECT, TEMPORARY ON DATABASE xentri TO xentri_app;
+
+-- The role the event relay connects as: the migrations let it read and mark
+-- system_events across orgs, and nothing else.
+CREATE ROLE xentri_relay LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE NOREPLICATION
+  PASSWORD :'relay_password';
+GRANT CONNECT ON DATABASE xentri TO xentri_relay;
 
 -- n8n keeps its workflows and credentials in a database of its own.
 CREATE ROLE n8n LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'n8n_password';
