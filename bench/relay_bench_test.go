@@ -221,7 +221,9 @@ func BenchmarkRelayLatency(b *testing.B) {
 		b.Fatalf("only %d of %d events were seen on the stream", len(latencies), b.N)
 	}
 	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
-	q := func(p float64) float64 { return float64(latencies[int(float64(len(latencies)-1)*p)].Microseconds()) / 1000 }
+	q := func(p float64) float64 {
+		return float64(latencies[int(float64(len(latencies)-1)*p)].Microseconds()) / 1000
+	}
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(slices.Max(latencies).Seconds()*1000, "max-ms")
