@@ -19,6 +19,7 @@ import (
 	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
+	"github.com/xentri/xentri/services/sales"
 )
 
 // Limiter rate-limits by key (cache.RateLimiter).
@@ -41,6 +42,7 @@ type Core struct {
 	Service        *core.Service
 	Integrations   *integrations.Service
 	Hooks          *Hooks
+	Sales          *sales.Service
 	DB             *db.DB
 	Verifier       TokenVerifier
 	Limiter        Limiter
@@ -76,11 +78,18 @@ func (h *coreHandlers) mount(r chi.Router) {
 		if c.Hooks != nil {
 			r.Post("/hooks/n8n/workflows/{name}", c.Hooks.startWorkflow)
 		}
+		leads := &leadHandlers{sales: c.Sales, db: c.DB, limiter: c.Limiter}
+		if c.Sales != nil {
+			r.Post("/public/orgs/{orgID}/leads", leads.capture)
+		}
 
 		r.Group(func(r chi.Router) {
 			r.Use(orgGate(c.DB, c.Service, idemStaleAfter))
 			if c.Hooks != nil {
 				r.Get("/workflows/*", c.Hooks.workflowStatus)
+			}
+			if c.Sales != nil {
+				leads.mountTenant(r)
 			}
 			r.Get("/orgs/{orgID}/members", h.listMembers)
 			r.Post("/orgs/{orgID}/members", h.addMember)

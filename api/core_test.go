@@ -25,6 +25,8 @@ import (
 	"github.com/xentri/xentri/internal/events"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/integrations"
+	"github.com/xentri/xentri/services/sales"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -61,7 +63,9 @@ func setupCore(t *testing.T) *coreBundle {
 		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 20 * time.Second,
 		Routes: []func(chi.Router){CoreRoutes(Core{
 			Service: svc, DB: d.App, Verifier: verifier,
-			Limiter: cache.NewRateLimiter(rdb, "test:"+uuid.NewString()+":"),
+			Limiter:      cache.NewRateLimiter(rdb, "test:"+uuid.NewString()+":"),
+			Integrations: &integrations.Service{AllowPrivateURLs: true},
+			Sales:        &sales.Service{Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop()},
 		})},
 	}
 	walkable := cfg

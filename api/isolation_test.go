@@ -25,15 +25,19 @@ var nonTenantRoutes = map[string]bool{
 	// The org is in the body, and an API token must belong to it (or the
 	// shared n8n signature must verify): covered by the hook tests.
 	"POST /api/v1/hooks/n8n/workflows/{name}": true,
+	// A website's contact form: anyone may add a lead to an org, by design
+	// (rate-limited, honeypot); it reads nothing back. Covered by the lead tests.
+	"POST /api/v1/public/orgs/{orgID}/leads": true,
 }
 
 // publicRoutes need no signed-in caller.
 var publicRoutes = map[string]bool{
-	"GET /api/v1/openapi.json":  true,
-	"GET /api/v1/asyncapi.json": true,
-	"POST /api/v1/auth/signup":  true,
-	"POST /api/v1/auth/login":   true,
-	"POST /api/v1/auth/refresh": true,
+	"POST /api/v1/public/orgs/{orgID}/leads": true,
+	"GET /api/v1/openapi.json":               true,
+	"GET /api/v1/asyncapi.json":              true,
+	"POST /api/v1/auth/signup":               true,
+	"POST /api/v1/auth/login":                true,
+	"POST /api/v1/auth/refresh":              true,
 }
 
 // attackBody is a request body that would change the victim's data if a
@@ -46,6 +50,14 @@ func attackBody(method, route string, attackerEmail string) any {
 		return map[string]string{"role": "member"}
 	case method == http.MethodPost && strings.HasSuffix(route, "/tokens"):
 		return map[string]any{"name": "pwned", "scopes": []string{"members:read", "members:write"}}
+	case method == http.MethodPost && strings.HasSuffix(route, "/leads"):
+		return map[string]any{"name": "Pwned", "email": attackerEmail}
+	case method == http.MethodPut && strings.Contains(route, "/leads/"):
+		return map[string]any{"name": "Pwned", "version": 1}
+	case method == http.MethodPost && strings.HasSuffix(route, "/status"):
+		return map[string]any{"status": "won"}
+	case method == http.MethodPost && strings.HasSuffix(route, "/subscriptions"):
+		return map[string]any{"pattern": "xentri.*", "url": "https://attacker.example/hook"}
 	case method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch:
 		return map[string]any{}
 	}
@@ -70,13 +82,19 @@ func TestTenantIsolationSuite(t *testing.T) {
 		t.Fatalf("victim token: %d %s", res.status, res.body)
 	}
 	victimTokenID := res.data(t)["id"].(string)
+	res = b.do(t, req{method: "POST", path: "/api/v1/leads", token: victim.token, org: vOrg,
+		body: map[string]any{"name": "Victim Customer", "email": "customer@victim.example", "value": map[string]any{"amount": 990000, "currency": "EUR"}}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("victim lead: %d %s", res.status, res.body)
+	}
+	victimLeadID := res.data(t)["id"].(string)
 	aOrg := attacker.orgID.String()
 	res = b.do(t, req{method: "POST", path: "/api/v1/orgs/" + aOrg + "/tokens", token: attacker.token, org: aOrg,
 		body: map[string]any{"name": "attacker-token", "scopes": []string{"orgs:read", "members:read", "members:write"}}})
 	attackerAPIToken := res.data(t)["token"].(string)
 	// What an attacker must never see (ids in the path they chose come back
 	// in a problem's instance, so they are not secrets here).
-	secrets := []string{colleague.email, victim.email, "victim-private-token"}
+	secrets := []string{colleague.email, victim.email, "victim-private-token", "customer@victim.example", "Victim Customer"}
 
 	before := b.snapshot(t, victim.orgID)
 	bad := b.badTokens(t, attacker)
@@ -87,7 +105,8 @@ func TestTenantIsolationSuite(t *testing.T) {
 			return nil
 		}
 		key := method + " " + route
-		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID).Replace(route)
+		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID,
+			"{leadID}", victimLeadID).Replace(route)
 		body := attackBody(method, route, attacker.email)
 		attemptAt := func(path, name, token, org string) result {
 			r := b.do(t, req{method: method, path: path, body: body, token: token, org: org,
@@ -104,6 +123,9 @@ func TestTenantIsolationSuite(t *testing.T) {
 			if r.status != status || r.header.Get("Content-Type") != "application/problem+json" {
 				t.Errorf("%s (%s): %d %s, want a %d problem", key, name, r.status, r.body, status)
 			}
+		}
+		if nonTenantRoutes[key] && publicRoutes[key] && strings.Contains(route, "/public/") {
+			return nil // writes by design; see nonTenantRoutes
 		}
 		if !publicRoutes[key] {
 			expect("no token", attempt("no token", "", vOrg), http.StatusUnauthorized)

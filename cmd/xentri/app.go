@@ -31,6 +31,7 @@ import (
 	"github.com/xentri/xentri/services/automation"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
+	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/services/system"
 	"github.com/xentri/xentri/web"
 	"github.com/xentri/xentri/workflows"
@@ -245,6 +246,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,
 			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
+			Sales:        &sales.Service{Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log},
 			Hooks: &api.Hooks{
 				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
 				DB:         d.db, N8NSecret: []byte(cfg.N8NSecret),

@@ -25,7 +25,9 @@ func TestEventsCLITailsAndListsDeadLetters(t *testing.T) {
 	out := &testenv.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int)
-	go func() { done <- run(ctx, []string{"events", "tail", "--type", "xentri.lead.*"}, getenv, out, &testenv.Buffer{}) }()
+	go func() {
+		done <- run(ctx, []string{"events", "tail", "--type", "xentri.lead.*"}, getenv, out, &testenv.Buffer{})
+	}()
 	time.Sleep(300 * time.Millisecond) // tail starts at the stream's end
 
 	add := func(typ string) string {

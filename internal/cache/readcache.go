@@ -95,3 +95,8 @@ func (c *ReadCache) Invalidate(ctx context.Context, e contracts.Envelope) error 
 	}
 	return c.rdb.Del(ctx, keys...).Err()
 }
+
+// Delete drops keys.
+func (c *ReadCache) Delete(ctx context.Context, keys ...string) error {
+	return c.rdb.Del(ctx, keys...).Err()
+}

@@ -45,7 +45,7 @@ func ParseRole(s string) (Role, error) {
 func (r Role) Manages() bool { return r == RoleOwner || r == RoleAdmin }
 
 // Scopes an API token can hold; each route names the one it needs.
-var Scopes = []string{"orgs:read", "members:read", "members:write", "integrations:read", "integrations:write", "workflows:start"}
+var Scopes = []string{"orgs:read", "members:read", "members:write", "integrations:read", "integrations:write", "workflows:start", "leads:read", "leads:write"}
 
 // User is a person who can sign in.
 type User struct {

@@ -68,6 +68,35 @@ type IdempotencyKey struct {
 	UpdatedAt       time.Time
 }
 
+type Lead struct {
+	ID            uuid.UUID
+	OrgID         uuid.UUID
+	Name          string
+	Email         *string
+	Phone         *string
+	Company       *string
+	Source        string
+	Status        string
+	LostReason    *string
+	ValueAmount   *int64
+	ValueCurrency *string
+	Notes         *string
+	Version       int32
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type LeadActivity struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	LeadID    uuid.UUID
+	Kind      string
+	Detail    []byte
+	Actor     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type N8nSubscription struct {
 	ID        uuid.UUID
 	OrgID     uuid.UUID

@@ -1,0 +1,124 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestLeads(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada := b.signUp(t, "ada")
+	org := ada.orgID.String()
+	do := func(method, path string, body any) result {
+		return b.do(t, req{method: method, path: path, body: body, token: ada.token, org: org})
+	}
+
+	res := do("POST", "/api/v1/leads", map[string]any{"name": "Grace", "email": "grace@example.test", "phone": "+44 20 7946 0958",
+		"value": map[string]any{"amount": 250000, "currency": "GBP"}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.status, res.body)
+	}
+	lead := res.data(t)
+	id := lead["id"].(string)
+	if lead["status"] != "new" || lead["source"] != "manual" || lead["version"] != float64(1) {
+		t.Fatalf("created lead = %v", lead)
+	}
+
+	// Validation names each bad field.
+	p := wantProblem(t, do("POST", "/api/v1/leads", map[string]any{"name": "", "email": "nope", "phone": "12",
+		"value": map[string]any{"amount": -1, "currency": "EURO"}}), http.StatusBadRequest)
+	errs := p["errors"].(map[string]any)
+	for _, f := range []string{"name", "email", "phone", "value.amount", "value.currency"} {
+		if errs[f] == nil {
+			t.Errorf("validation problem does not name %s: %v", f, errs)
+		}
+	}
+	wantProblem(t, do("POST", "/api/v1/leads", map[string]any{"name": "X", "value": map[string]any{"amount": 12.5, "currency": "EUR"}}), http.StatusBadRequest)
+	// One lead per e-mail: the problem names the lead that has it.
+	p = wantProblem(t, do("POST", "/api/v1/leads", map[string]any{"name": "Grace again", "email": "GRACE@example.test"}), http.StatusConflict)
+	if !strings.Contains(p["detail"].(string), id) {
+		t.Errorf("409 does not name the existing lead: %v", p["detail"])
+	}
+
+	// Optimistic concurrency.
+	if res := do("PUT", "/api/v1/leads/"+id, map[string]any{"name": "Grace Hopper", "email": "grace@example.test", "version": 1}); res.status != 200 {
+		t.Fatalf("update: %d %s", res.status, res.body)
+	}
+	wantProblem(t, do("PUT", "/api/v1/leads/"+id, map[string]any{"name": "Stale", "version": 1}), http.StatusPreconditionFailed)
+	wantProblem(t, do("PUT", "/api/v1/leads/"+id, map[string]any{"name": "No version"}), http.StatusBadRequest)
+
+	// Status: lost needs a reason.
+	wantProblem(t, do("POST", "/api/v1/leads/"+id+"/status", map[string]any{"status": "lost"}), http.StatusBadRequest)
+	if res := do("POST", "/api/v1/leads/"+id+"/status", map[string]any{"status": "contacted", "note": "called, call back Friday"}); res.status != 200 {
+		t.Fatalf("status: %d %s", res.status, res.body)
+	}
+	got := do("GET", "/api/v1/leads/"+id, nil).data(t)
+	if got["name"] != "Grace Hopper" || got["status"] != "contacted" || got["version"] != float64(3) {
+		t.Fatalf("lead after changes = %v", got)
+	}
+
+	// The timeline, oldest first.
+	var kinds []string
+	for _, a := range do("GET", "/api/v1/leads/"+id+"/activities", nil).json(t)["data"].([]any) {
+		kinds = append(kinds, a.(map[string]any)["kind"].(string))
+	}
+	if strings.Join(kinds, ",") != "created,updated,status_changed" {
+		t.Fatalf("timeline = %v", kinds)
+	}
+
+	// Filters.
+	do("POST", "/api/v1/leads", map[string]any{"name": "Linus", "source": "referral"})
+	for query, want := range map[string]int{"?status=contacted": 1, "?source=referral": 1, "?q=hopper": 1, "?q=nobody": 0} {
+		if n := len(do("GET", "/api/v1/leads"+query, nil).json(t)["data"].([]any)); n != want {
+			t.Errorf("GET /leads%s gave %d leads, want %d", query, n, want)
+		}
+	}
+	wantProblem(t, do("GET", "/api/v1/leads?status=hot", nil), http.StatusBadRequest)
+
+	// Events: created, updated (details), updated (status).
+	rows, _ := b.d.Owner.Query(context.Background(), "SELECT type FROM system_events WHERE org_id = $1 AND type LIKE 'xentri.lead.%' ORDER BY pos", ada.orgID)
+	var types []string
+	for rows.Next() {
+		var ty string
+		_ = rows.Scan(&ty)
+		types = append(types, ty)
+	}
+	if strings.Join(types, ",") != "xentri.lead.created.v1,xentri.lead.updated.v1,xentri.lead.updated.v1,xentri.lead.created.v1" {
+		t.Errorf("lead events = %v", types)
+	}
+}
+
+func TestPublicLeadCapture(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada := b.signUp(t, "ada")
+	url := "/api/v1/public/orgs/" + ada.orgID.String() + "/leads"
+	form := func(body map[string]any, ip string) result {
+		return b.do(t, req{method: "POST", path: url, body: body, header: map[string]string{"X-Forwarded-For": ip}})
+	}
+	if res := form(map[string]any{"name": "Visitor", "email": "visitor@example.test", "message": "Do you ship to Spain?"}, ""); res.status != http.StatusAccepted {
+		t.Fatalf("capture: %d %s", res.status, res.body)
+	}
+	// A bot fills the honeypot: answered alike, nothing stored.
+	if res := form(map[string]any{"name": "Bot", "email": "bot@example.test", "website": "http://spam.example"}, ""); res.status != http.StatusAccepted {
+		t.Fatalf("honeypot: %d", res.status)
+	}
+	var n int
+	_ = b.d.Owner.QueryRow(context.Background(), "SELECT count(*) FROM leads WHERE org_id = $1", ada.orgID).Scan(&n)
+	var source string
+	_ = b.d.Owner.QueryRow(context.Background(), "SELECT source FROM leads WHERE org_id = $1", ada.orgID).Scan(&source)
+	if n != 1 || source != "website" {
+		t.Fatalf("%d leads stored (source %q), want the visitor's alone, from the website", n, source)
+	}
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/public/orgs/" + ada.userID.String() + "/leads", body: map[string]any{"name": "X"}}), http.StatusNotFound)
+	wantProblem(t, b.do(t, req{method: "POST", path: url, body: map[string]any{"name": strings.Repeat("x", 20<<10)}}), http.StatusRequestEntityTooLarge)
+	// Rate limited per client address.
+	var last result
+	for range capturePerIP + 1 {
+		last = form(map[string]any{"name": "Flood"}, "")
+	}
+	wantProblem(t, last, http.StatusTooManyRequests)
+}
