@@ -1,0 +1,162 @@
+package workflows
+
+import (
+	"errors"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/xentri/xentri/activities"
+)
+
+// Signals and queries of the lead follow-up workflow.
+const (
+	// SignalLeadStatus carries a lead's new status: contacted restarts the
+	// cadence from now; won and lost end the workflow.
+	SignalLeadStatus = "lead-status"
+	// SignalSnooze carries a time: the next step waits until then.
+	SignalSnooze = "snooze"
+	// QueryFollowUps answers the steps done and to come.
+	QueryFollowUps = "followups"
+)
+
+// DefaultCadence is when follow-ups fall due, in days after the lead
+// arrives (or is contacted), when the org has no sales settings.
+var DefaultCadence = []int{1, 3, 7}
+
+// maxStepsPerRun bounds a run's history: after this many steps the workflow
+// continues as new with its state.
+const maxStepsPerRun = 50
+
+// LeadFollowUpInput starts a lead's follow-ups; State carries a run's
+// progress into the next one (continue-as-new).
+type LeadFollowUpInput struct {
+	OrgID   string   `json:"org_id"`
+	LeadID  string   `json:"lead_id"`
+	Cadence []int    `json:"cadence,omitempty"` // days; DefaultCadence when empty
+	State   *FUState `json:"state,omitempty"`
+}
+
+// FUState is where a lead's cadence stands.
+type FUState struct {
+	Anchor   time.Time  `json:"anchor"`            // the cadence counts from here
+	NextStep int        `json:"next_step"`         // index into the cadence
+	Snoozed  *time.Time `json:"snoozed,omitempty"` // the next step waits until then
+	Done     []FUStep   `json:"done"`              // steps recorded so far
+	Ended    string     `json:"ended,omitempty"`   // won | lost | cadence_done
+}
+
+// FUStep is one follow-up, done or to come.
+type FUStep struct {
+	Step  int       `json:"step"` // 1-based
+	DueAt time.Time `json:"due_at"`
+}
+
+// LeadStatusSignal is the payload of SignalLeadStatus.
+type LeadStatusSignal struct {
+	Status string `json:"status"`
+}
+
+// LeadFollowUp keeps a lead from going cold: it waits on a durable timer for
+// each step of the cadence, then records the follow-up as due (a row, a
+// timeline entry, a notification) and emits xentri.followup.scheduled.v1 for
+// the next one, which n8n turns into an e-mail or a Slack message. Its id is
+// lead-followup/{lead_id}.
+func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
+	if len(in.Cadence) == 0 {
+		in.Cadence = DefaultCadence
+	}
+	st := FUState{Anchor: workflow.Now(ctx)}
+	if in.State != nil {
+		st = *in.State
+	}
+	if err := workflow.SetQueryHandler(ctx, QueryFollowUps, func() (FUState, error) { return st, nil }); err != nil {
+		return st, err
+	}
+	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions)
+	var a *activities.Sales
+
+	statusCh := workflow.GetSignalChannel(ctx, SignalLeadStatus)
+	snoozeCh := workflow.GetSignalChannel(ctx, SignalSnooze)
+	stepsThisRun := 0
+	for st.Ended == "" {
+		if st.NextStep >= len(in.Cadence) {
+			st.Ended = "cadence_done"
+			break
+		}
+		if stepsThisRun >= maxStepsPerRun {
+			in.State = &st
+			return st, workflow.NewContinueAsNewError(ctx, LeadFollowUp, in)
+		}
+		due := st.Anchor.Add(time.Duration(in.Cadence[st.NextStep]) * 24 * time.Hour)
+		if st.Snoozed != nil && st.Snoozed.After(due) {
+			due = *st.Snoozed
+		}
+		// A step a snooze pushed past is due at once, not in the past.
+		if now := workflow.Now(ctx); due.Before(now) {
+			due = now
+		}
+		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		timer := workflow.NewTimer(timerCtx, max(due.Sub(workflow.Now(ctx)), 0))
+		fired := false
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		sel.AddReceive(statusCh, func(c workflow.ReceiveChannel, _ bool) {
+			var s LeadStatusSignal
+			c.Receive(ctx, &s)
+			switch s.Status {
+			case "won", "lost":
+				st.Ended = s.Status
+			case "contacted":
+				st.Anchor, st.NextStep, st.Snoozed = workflow.Now(ctx), 0, nil
+			}
+		})
+		sel.AddReceive(snoozeCh, func(c workflow.ReceiveChannel, _ bool) {
+			var until time.Time
+			c.Receive(ctx, &until)
+			st.Snoozed = &until
+		})
+		sel.Select(ctx)
+		cancelTimer()
+		if !fired {
+			continue // a signal changed the plan: wait again
+		}
+		step := FUStep{Step: st.NextStep + 1, DueAt: due}
+		var next *time.Time
+		if st.NextStep+1 < len(in.Cadence) {
+			n := st.Anchor.Add(time.Duration(in.Cadence[st.NextStep+1]) * 24 * time.Hour)
+			next = &n
+		}
+		err := workflow.ExecuteActivity(ctx, a.RecordFollowUpDue, activities.FollowUpDue{
+			OrgID: in.OrgID, LeadID: in.LeadID, Step: step.Step, DueAt: due, NextDueAt: next,
+			// The step's own idempotency key: a retried activity records it once.
+			Key: workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + itoa(step.Step) + "/" + due.UTC().Format(time.RFC3339),
+		}).Get(ctx, nil)
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.Type() == activities.ErrLeadGone {
+			st.Ended = "lead_gone"
+			break
+		}
+		if err != nil {
+			return st, err
+		}
+		st.Done = append(st.Done, step)
+		st.NextStep++
+		st.Snoozed = nil
+		stepsThisRun++
+	}
+	return st, nil
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}

@@ -1,0 +1,158 @@
+package workflows_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/xentri/xentri/activities"
+	"github.com/xentri/xentri/workflows"
+)
+
+// recorder captures the steps the workflow records.
+type recorder struct {
+	mu    sync.Mutex
+	steps []activities.FollowUpDue
+	fail  error
+}
+
+func (r *recorder) RecordFollowUpDue(_ context.Context, f activities.FollowUpDue) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	r.steps = append(r.steps, f)
+	return nil
+}
+
+func run(t *testing.T, setup func(env *testsuite.TestWorkflowEnvironment)) (workflows.FUState, []activities.FollowUpDue, time.Time) {
+	t.Helper()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	rec := &recorder{}
+	env.RegisterActivity(&activities.Sales{FollowUps: rec})
+	start := env.Now()
+	if setup != nil {
+		setup(env)
+	}
+	env.ExecuteWorkflow(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: "org-1", LeadID: "lead-1"})
+	if !env.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var st workflows.FUState
+	if err := env.GetWorkflowResult(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st, rec.steps, start
+}
+
+func days(start time.Time, steps []activities.FollowUpDue) []float64 {
+	var out []float64
+	for _, s := range steps {
+		out = append(out, s.DueAt.Sub(start).Hours()/24)
+	}
+	return out
+}
+
+func equal(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestFollowUpsFireByCadence(t *testing.T) {
+	t.Parallel()
+	st, steps, start := run(t, nil)
+	if got := days(start, steps); !equal(got, []float64{1, 3, 7}) || st.Ended != "cadence_done" {
+		t.Fatalf("steps due at days %v, ended %q; want 1, 3, 7 then cadence_done", got, st.Ended)
+	}
+	if steps[0].NextDueAt == nil || steps[2].NextDueAt != nil || steps[0].Key == steps[1].Key {
+		t.Errorf("steps = %+v", steps)
+	}
+}
+
+func TestWonEndsTheFollowUps(t *testing.T) {
+	t.Parallel()
+	st, steps, start := run(t, func(env *testsuite.TestWorkflowEnvironment) {
+		env.RegisterDelayedCallback(func() {
+			env.SignalWorkflow(workflows.SignalLeadStatus, workflows.LeadStatusSignal{Status: "won"})
+		}, 2*24*time.Hour)
+	})
+	if got := days(start, steps); !equal(got, []float64{1}) || st.Ended != "won" {
+		t.Fatalf("steps %v, ended %q; want only day 1, then won", got, st.Ended)
+	}
+}
+
+func TestContactedRestartsTheCadence(t *testing.T) {
+	t.Parallel()
+	_, steps, start := run(t, func(env *testsuite.TestWorkflowEnvironment) {
+		env.RegisterDelayedCallback(func() {
+			env.SignalWorkflow(workflows.SignalLeadStatus, workflows.LeadStatusSignal{Status: "contacted"})
+		}, 2*24*time.Hour)
+	})
+	if got := days(start, steps); !equal(got, []float64{1, 3, 5, 9}) {
+		t.Fatalf("steps due at days %v; want 1, then 1, 3, 7 days after the contact on day 2", got)
+	}
+}
+
+func TestSnoozeMovesTheNextStep(t *testing.T) {
+	t.Parallel()
+	_, steps, start := run(t, func(env *testsuite.TestWorkflowEnvironment) {
+		env.RegisterDelayedCallback(func() {
+			env.SignalWorkflow(workflows.SignalSnooze, env.Now().Add(4*24*time.Hour+12*time.Hour))
+		}, 12*time.Hour)
+	})
+	if got := days(start, steps); !equal(got, []float64{5, 5, 7}) {
+		t.Fatalf("steps due at days %v; want the first moved to day 5, the rest kept", got)
+	}
+}
+
+func TestAGoneLeadEndsQuietly(t *testing.T) {
+	t.Parallel()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(&activities.Sales{FollowUps: &recorder{fail: temporal.NewNonRetryableApplicationError("gone", activities.ErrLeadGone, nil)}})
+	env.ExecuteWorkflow(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: "o", LeadID: "l"})
+	var st workflows.FUState
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	_ = env.GetWorkflowResult(&st)
+	if st.Ended != "lead_gone" {
+		t.Fatalf("ended %q, want lead_gone", st.Ended)
+	}
+}
+
+func TestQueryShowsTheSteps(t *testing.T) {
+	t.Parallel()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(&activities.Sales{FollowUps: &recorder{}})
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(workflows.QueryFollowUps)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		var st workflows.FUState
+		_ = v.Get(&st)
+		if len(st.Done) != 1 || st.NextStep != 1 {
+			t.Errorf("query on day 2 = %+v, want one step done", st)
+		}
+	}, 2*24*time.Hour)
+	env.ExecuteWorkflow(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: "o", LeadID: "l"})
+}
