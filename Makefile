@@ -30,6 +30,10 @@ bin/xentri:
 test: bin/temporal ## Run every test: unit, and integration against real Postgres, Redis and a Temporal dev server
 	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
 
+.PHONY: e2e-n8n
+e2e-n8n: bin/temporal ## End-to-end test against a real n8n 1.123.5 (Node.js 20.19+ and npm; the first run installs n8n: ~7 min, 1.6 GB)
+	$(GO) test -tags e2e -count=1 -timeout 30m -v $(TESTFLAGS) ./e2e/n8n/...
+
 .PHONY: generate
 generate: bin/sqlc ## Regenerate committed code: sqlc queries, .env.example
 	cd internal/db && ../../bin/sqlc generate
