@@ -15,14 +15,17 @@ import (
 	"github.com/xentri/xentri/activities"
 	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/workflows"
 )
 
 // Deps are the clients activities use.
 type Deps struct {
-	DB    *db.DB
-	Redis *redis.Client
-	Blob  *blob.Store
+	DB     *db.DB
+	Redis  *redis.Client
+	Blob   *blob.Store
+	Events *events.Writer
 }
 
 // New returns a worker for taskQueue with every workflow and activity
@@ -44,6 +47,7 @@ func New(c client.Client, taskQueue string, deps Deps, stopTimeout time.Duration
 func Workflows() []any {
 	return []any{
 		workflows.Diagnostics,
+		workflows.LeadFollowUp,
 	}
 }
 
@@ -57,4 +61,5 @@ func Register(r sdkworker.Registry, deps Deps) {
 		"redis":          func(ctx context.Context) error { return deps.Redis.Ping(ctx).Err() },
 		"object_storage": deps.Blob.Ping,
 	}})
+	r.RegisterActivity(&activities.Sales{FollowUps: &sales.FollowUps{DB: deps.DB, Events: deps.Events}})
 }

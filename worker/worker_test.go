@@ -28,6 +28,7 @@ import (
 	"github.com/xentri/xentri/api"
 	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/cache"
+	"github.com/xentri/xentri/internal/events"
 	"github.com/xentri/xentri/internal/platform/logging"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
@@ -84,7 +85,7 @@ func setup(t *testing.T) *testBundle {
 	t.Cleanup(c.Close)
 
 	b := &testBundle{temporal: c, taskQueue: "test-" + uuid.NewString(), logs: logs}
-	w := worker.New(c, b.taskQueue, worker.Deps{DB: d.App, Redis: redisClient, Blob: store}, 5*time.Second)
+	w := worker.New(c, b.taskQueue, worker.Deps{DB: d.App, Redis: redisClient, Blob: store, Events: &events.Writer{Log: zerolog.Nop()}}, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

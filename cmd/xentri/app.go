@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -207,6 +208,21 @@ func (d *deps) checks() []api.Check {
 	return checks
 }
 
+// workflowLink makes the Temporal UI address of a workflow, when the UI's
+// address is known.
+func workflowLink(cfg config.Config) func(string) string {
+	ui := cfg.TemporalUIURL
+	if ui == "" && cfg.TemporalAddress == "" {
+		ui = fmt.Sprintf("http://127.0.0.1:%d", cfg.TemporalUIPort) // xentri dev's own
+	}
+	if ui == "" {
+		return nil
+	}
+	return func(id string) string {
+		return strings.TrimSuffix(ui, "/") + "/namespaces/" + url.PathEscape(cfg.TemporalNamespace) + "/workflows/" + url.PathEscape(id)
+	}
+}
+
 // hookRegistry lists the workflows automations may start by name.
 func hookRegistry() *automation.Registry {
 	reg := automation.NewRegistry()
@@ -246,7 +262,8 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,
 			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
-			Sales:        &sales.Service{Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log},
+			Sales: &sales.Service{Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log,
+				Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg)},
 			Hooks: &api.Hooks{
 				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
 				DB:         d.db, N8NSecret: []byte(cfg.N8NSecret),

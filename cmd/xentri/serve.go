@@ -21,6 +21,7 @@ import (
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services/integrations"
+	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/worker"
 )
 
@@ -100,7 +101,8 @@ func runStandalone(ctx context.Context, getenv func(string) string, stderr io.Wr
 }
 
 // subscribers are the consumer groups on the event streams that the worker
-// runs: cache invalidation, and the n8n bridge when XENTRI_N8N_SECRET is set.
+// runs: cache invalidation, lead status changes to their follow-up
+// workflows, and the n8n bridge when XENTRI_N8N_SECRET is set.
 func subscribers(cfg config.Config, d *deps, log zerolog.Logger) ([]*stream.Runner, error) {
 	streams := events.Streams(events.StreamBase, cfg.StreamPartitions)
 	readCache := cache.NewReadCache(d.redis)
@@ -110,7 +112,13 @@ func subscribers(cfg config.Config, d *deps, log zerolog.Logger) ([]*stream.Runn
 	if err != nil {
 		return nil, err
 	}
-	runners := []*stream.Runner{cacheRunner}
+	followUps, err := stream.NewRunner(stream.Config{
+		Redis: d.redis, Streams: streams, Group: "lead-followups", Handler: (&sales.Signaller{Temporal: d.temporal}).Handle, Log: log, StartID: "$",
+	})
+	if err != nil {
+		return nil, err
+	}
+	runners := []*stream.Runner{cacheRunner, followUps}
 	if cfg.N8NSecret == "" {
 		log.Warn().Msg("XENTRI_N8N_SECRET is not set: the n8n bridge is off")
 		return runners, nil
@@ -156,7 +164,7 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 			log.Warn().Err(err).Msg("could not register the search attributes; add them with `temporal operator search-attribute create`")
 		}
 		cancel()
-		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob}, cfg.ShutdownTimeout)
+		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob, Events: d.events}, cfg.ShutdownTimeout)
 		if err := w.Start(); err != nil {
 			ln.Close()
 			return fmt.Errorf("start worker: %w", err)

@@ -56,6 +56,14 @@ type Lead struct {
 	Version    int32     `json:"version"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
+	// FollowUps names the follow-up workflow a create started.
+	FollowUps *WorkflowRef `json:"followup_workflow,omitempty"`
+}
+
+// WorkflowRef points at a workflow: its id, and where Temporal UI shows it.
+type WorkflowRef struct {
+	ID  string `json:"id"`
+	URL string `json:"temporal_ui_url,omitempty"`
 }
 
 // LeadInput is what a caller may set on a lead.

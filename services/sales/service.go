@@ -10,14 +10,19 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/events"
+	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/workflows"
 )
 
 // Service implements the lead operations, in the org gate's transaction.
@@ -25,7 +30,15 @@ type Service struct {
 	Events *events.Writer
 	Cache  *cache.ReadCache // optional: the seed's lead:{org}:{id} entity cache
 	Log    zerolog.Logger
+	// Temporal starts each new lead's follow-up workflow; nil, none starts.
+	Temporal  client.Client
+	TaskQueue string
+	// WorkflowLink makes the Temporal UI address of a workflow (optional).
+	WorkflowLink func(workflowID string) string
 }
+
+// FollowUpWorkflowID is the id of a lead's follow-up workflow.
+func FollowUpWorkflowID(leadID uuid.UUID) string { return "lead-followup/" + leadID.String() }
 
 // Filter narrows a lead list.
 type Filter struct {
@@ -80,7 +93,36 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 	if err := s.Events.Emit(ctx, tx, events.Event{Type: contracts.EventLeadCreated, OrgID: orgID, Actor: actor, Payload: payload}); err != nil {
 		return Lead{}, err
 	}
+	if err := s.startFollowUps(ctx, &lead); err != nil {
+		return Lead{}, err
+	}
 	return lead, nil
+}
+
+// startFollowUps starts the lead's follow-up workflow before the lead's
+// transaction commits. If the start fails, the lead is not stored; if the
+// commit fails after the start, the workflow's first step finds no lead
+// and ends. Neither side is orphaned.
+func (s *Service) startFollowUps(ctx context.Context, lead *Lead) error {
+	if s.Temporal == nil {
+		return nil
+	}
+	id := FollowUpWorkflowID(lead.ID)
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			itemporal.OrgID.ValueSet(lead.OrgID.String()), itemporal.LeadID.ValueSet(lead.ID.String())),
+	}, workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: lead.OrgID.String(), LeadID: lead.ID.String()})
+	if err != nil {
+		return &services.Error{Code: services.Unavailable, Message: "The lead's follow-ups could not be scheduled; nothing was stored, try again.", Err: err}
+	}
+	lead.FollowUps = &WorkflowRef{ID: id}
+	if s.WorkflowLink != nil {
+		lead.FollowUps.URL = s.WorkflowLink(id)
+	}
+	return nil
 }
 
 // Capture stores a lead from a public form (source website), in the org's

@@ -97,6 +97,18 @@ type LeadActivity struct {
 	UpdatedAt time.Time
 }
 
+type LeadFollowup struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	LeadID    uuid.UUID
+	Step      int32
+	DueAt     time.Time
+	Status    string
+	StepKey   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type N8nSubscription struct {
 	ID        uuid.UUID
 	OrgID     uuid.UUID
