@@ -210,16 +210,33 @@ func TestReplayRecordedHistories(t *testing.T) {
 // saves its history.
 func recordHistories(t *testing.T) {
 	b := setup(t)
-	scenarios := map[string]workflows.DiagnosticsInput{
-		"diagnostics_all.json":      {},
-		"diagnostics_postgres.json": {Checks: []string{"postgres"}},
-	}
-	for file, in := range scenarios {
-		ctx := context.Background()
-		run, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: b.taskQueue}, workflows.Diagnostics, in)
+	ctx := context.Background()
+	start := func(wf any, in any) client.WorkflowRun {
+		run, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: b.taskQueue}, wf, in)
 		if err != nil {
 			t.Fatal(err)
 		}
+		return run
+	}
+	signal := func(run client.WorkflowRun, name string, arg any) {
+		if err := b.temporal.SignalWorkflow(ctx, run.GetID(), run.GetRunID(), name, arg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	scenarios := map[string]func() client.WorkflowRun{
+		"diagnostics_all.json":      func() client.WorkflowRun { return start(workflows.Diagnostics, workflows.DiagnosticsInput{}) },
+		"diagnostics_postgres.json": func() client.WorkflowRun { return start(workflows.Diagnostics, workflows.DiagnosticsInput{Checks: []string{"postgres"}}) },
+		// The cadence's timers are days long: signals drive these runs.
+		"lead_followup_snoozed_contacted_won.json": func() client.WorkflowRun {
+			run := start(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: uuid.NewString(), LeadID: uuid.NewString()})
+			signal(run, workflows.SignalSnooze, time.Now().Add(48*time.Hour))
+			signal(run, workflows.SignalLeadStatus, workflows.LeadStatusSignal{Status: "contacted"})
+			signal(run, workflows.SignalLeadStatus, workflows.LeadStatusSignal{Status: "won"})
+			return run
+		},
+	}
+	for file, scenario := range scenarios {
+		run := scenario()
 		if err := run.Get(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
