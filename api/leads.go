@@ -38,6 +38,44 @@ func (h *leadHandlers) mountTenant(r chi.Router) {
 	r.Put("/leads/{leadID}", h.update)
 	r.Post("/leads/{leadID}/status", h.setStatus)
 	r.Get("/leads/{leadID}/activities", h.activities)
+	r.Get("/leads/{leadID}/followups", h.followUps)
+	r.Post("/leads/{leadID}/followups/snooze", h.snooze)
+}
+
+func (h *leadHandlers) followUps(w http.ResponseWriter, r *http.Request) {
+	id, err := uuidParam(r, "leadID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tx, m := tenantFrom(r)
+	view, err := h.sales.FollowUps(r.Context(), tx, m, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, view, Meta{})
+}
+
+func (h *leadHandlers) snooze(w http.ResponseWriter, r *http.Request) {
+	id, err := uuidParam(r, "leadID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var in struct {
+		Until time.Time `json:"until"`
+	}
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tx, m := tenantFrom(r)
+	if err := h.sales.Snooze(r.Context(), tx, m, id, in.Until); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (h *leadHandlers) list(w http.ResponseWriter, r *http.Request) {

@@ -40,6 +40,7 @@ type LeadFollowUpInput struct {
 
 // FUState is where a lead's cadence stands.
 type FUState struct {
+	Cadence  []int      `json:"cadence"`           // days after the anchor
 	Anchor   time.Time  `json:"anchor"`            // the cadence counts from here
 	NextStep int        `json:"next_step"`         // index into the cadence
 	Snoozed  *time.Time `json:"snoozed,omitempty"` // the next step waits until then
@@ -71,6 +72,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	if in.State != nil {
 		st = *in.State
 	}
+	st.Cadence = in.Cadence
 	if err := workflow.SetQueryHandler(ctx, QueryFollowUps, func() (FUState, error) { return st, nil }); err != nil {
 		return st, err
 	}
@@ -159,4 +161,20 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b)
+}
+
+// Upcoming lists the steps still to fall due, as the state stands.
+func (st FUState) Upcoming() []FUStep {
+	if st.Ended != "" {
+		return nil
+	}
+	var out []FUStep
+	for i := st.NextStep; i < len(st.Cadence); i++ {
+		due := st.Anchor.Add(time.Duration(st.Cadence[i]) * 24 * time.Hour)
+		if i == st.NextStep && st.Snoozed != nil && st.Snoozed.After(due) {
+			due = *st.Snoozed
+		}
+		out = append(out, FUStep{Step: i + 1, DueAt: due})
+	}
+	return out
 }

@@ -60,6 +60,33 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 		t.Errorf("XentriLeadId = %q", l)
 	}
 
+	// The follow-ups: none recorded yet, three to come; a snooze moves the
+	// next one.
+	leadURL := run.url("/api/v1/leads/" + lead["id"].(string))
+	view := call(t, "GET", leadURL+"/followups", "", auth)
+	up, _ := view.data()["upcoming"].([]any)
+	if view.status != 200 || len(up) != 3 || len(view.data()["past"].([]any)) != 0 {
+		t.Fatalf("followups: %d %s", view.status, view.raw)
+	}
+	until := time.Now().Add(50 * time.Hour).UTC().Truncate(time.Second)
+	if res := call(t, "POST", leadURL+"/followups/snooze", `{"until":"`+until.Format(time.RFC3339)+`"}`, auth); res.status != http.StatusNoContent {
+		t.Fatalf("snooze: %d %s", res.status, res.raw)
+	}
+	moved := false
+	for start := time.Now(); time.Since(start) < 5*time.Second && !moved; time.Sleep(50 * time.Millisecond) {
+		view = call(t, "GET", leadURL+"/followups", "", auth)
+		if up, _ := view.data()["upcoming"].([]any); len(up) > 0 {
+			due, _ := time.Parse(time.RFC3339Nano, up[0].(map[string]any)["due_at"].(string))
+			moved = due.Equal(until)
+		}
+	}
+	if !moved {
+		t.Fatalf("the snooze did not move the next follow-up: %s", view.raw)
+	}
+	if res := call(t, "POST", leadURL+"/followups/snooze", `{"until":"2020-01-01T00:00:00Z"}`, auth); res.status != http.StatusBadRequest {
+		t.Errorf("a snooze into the past: %d", res.status)
+	}
+
 	// Won: the committed event reaches the workflow, which ends.
 	if res := call(t, "POST", run.url("/api/v1/leads/"+lead["id"].(string)+"/status"), `{"status":"won"}`, auth); res.status != 200 {
 		t.Fatalf("won: %d %s", res.status, res.raw)

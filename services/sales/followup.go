@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -116,4 +117,21 @@ func (s *Signaller) Handle(ctx context.Context, e contracts.Envelope) error {
 		return nil
 	}
 	return err
+}
+
+// FollowUpView is a lead's follow-ups: those recorded, and those to come
+// (from the workflow's query).
+type FollowUpView struct {
+	WorkflowID string             `json:"workflow_id"`
+	Ended      string             `json:"ended,omitempty"`
+	Past       []PastFollowUp     `json:"past"`
+	Upcoming   []workflows.FUStep `json:"upcoming"`
+}
+
+// PastFollowUp is a recorded step.
+type PastFollowUp struct {
+	ID     uuid.UUID `json:"id"`
+	Step   int32     `json:"step"`
+	DueAt  time.Time `json:"due_at"`
+	Status string    `json:"status"`
 }

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -418,3 +420,68 @@ func changedFields(a, b Lead) []string {
 }
 
 func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
+
+// FollowUps joins the lead's recorded follow-ups with the workflow's view of
+// the steps to come.
+func (s *Service) FollowUps(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID) (FollowUpView, error) {
+	if !m.Principal.Allows("leads:read") {
+		return FollowUpView{}, services.Errorf(services.Forbidden, "This API token lacks the leads:read scope.")
+	}
+	if _, err := s.lockedLead(ctx, tx, m.OrgID, id); err != nil {
+		return FollowUpView{}, err
+	}
+	rows, err := dbsqlc.New(tx).ListFollowUps(ctx, dbsqlc.ListFollowUpsParams{OrgID: m.OrgID, LeadID: id})
+	if err != nil {
+		return FollowUpView{}, err
+	}
+	view := FollowUpView{WorkflowID: FollowUpWorkflowID(id), Past: []PastFollowUp{}, Upcoming: []workflows.FUStep{}}
+	for _, r := range rows {
+		view.Past = append(view.Past, PastFollowUp{ID: r.ID, Step: r.Step, DueAt: r.DueAt, Status: r.Status})
+	}
+	if s.Temporal == nil {
+		return view, nil
+	}
+	v, err := s.Temporal.QueryWorkflow(ctx, view.WorkflowID, "", workflows.QueryFollowUps)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		view.Ended = "none"
+		return view, nil
+	}
+	if err != nil {
+		return FollowUpView{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not answer.", Err: err}
+	}
+	var st workflows.FUState
+	if err := v.Get(&st); err != nil {
+		return FollowUpView{}, err
+	}
+	view.Ended = st.Ended
+	if up := st.Upcoming(); up != nil {
+		view.Upcoming = up
+	}
+	return view, nil
+}
+
+// Snooze moves the lead's next follow-up to until.
+func (s *Service) Snooze(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID, until time.Time) error {
+	if !m.Principal.Allows("leads:write") {
+		return services.Errorf(services.Forbidden, "This API token lacks the leads:write scope.")
+	}
+	if !until.After(time.Now()) {
+		return &services.Error{Code: services.Invalid, Message: "until must be in the future.", Fields: map[string]string{"until": "must be in the future"}}
+	}
+	if _, err := s.lockedLead(ctx, tx, m.OrgID, id); err != nil {
+		return err
+	}
+	if s.Temporal == nil {
+		return services.Errorf(services.Unavailable, "Follow-ups are not running here.")
+	}
+	err := s.Temporal.SignalWorkflow(ctx, FollowUpWorkflowID(id), "", workflows.SignalSnooze, until.UTC())
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return services.Errorf(services.NotFound, "This lead has no follow-ups running (won, lost, or all done).")
+	}
+	if err != nil {
+		return &services.Error{Code: services.Unavailable, Message: "Temporal did not answer.", Err: err}
+	}
+	return nil
+}
