@@ -224,8 +224,10 @@ func recordHistories(t *testing.T) {
 		}
 	}
 	scenarios := map[string]func() client.WorkflowRun{
-		"diagnostics_all.json":      func() client.WorkflowRun { return start(workflows.Diagnostics, workflows.DiagnosticsInput{}) },
-		"diagnostics_postgres.json": func() client.WorkflowRun { return start(workflows.Diagnostics, workflows.DiagnosticsInput{Checks: []string{"postgres"}}) },
+		"diagnostics_all.json": func() client.WorkflowRun { return start(workflows.Diagnostics, workflows.DiagnosticsInput{}) },
+		"diagnostics_postgres.json": func() client.WorkflowRun {
+			return start(workflows.Diagnostics, workflows.DiagnosticsInput{Checks: []string{"postgres"}})
+		},
 		// The cadence's timers are days long: signals drive these runs.
 		"lead_followup_snoozed_contacted_won.json": func() client.WorkflowRun {
 			run := start(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: uuid.NewString(), LeadID: uuid.NewString()})
