@@ -19,6 +19,7 @@ import (
 	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
+	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
 )
 
@@ -43,6 +44,7 @@ type Core struct {
 	Integrations   *integrations.Service
 	Hooks          *Hooks
 	Sales          *sales.Service
+	Ops            *ops.Service
 	DB             *db.DB
 	Verifier       TokenVerifier
 	Limiter        Limiter
@@ -90,6 +92,9 @@ func (h *coreHandlers) mount(r chi.Router) {
 			}
 			if c.Sales != nil {
 				leads.mountTenant(r)
+			}
+			if c.Ops != nil {
+				(&opsHandlers{ops: c.Ops}).mountTenant(r)
 			}
 			r.Get("/orgs/{orgID}/members", h.listMembers)
 			r.Post("/orgs/{orgID}/members", h.addMember)

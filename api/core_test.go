@@ -26,6 +26,7 @@ import (
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
+	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
 )
 
@@ -66,6 +67,7 @@ func setupCore(t *testing.T) *coreBundle {
 			Limiter:      cache.NewRateLimiter(rdb, "test:"+uuid.NewString()+":"),
 			Integrations: &integrations.Service{AllowPrivateURLs: true},
 			Sales:        &sales.Service{Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop()},
+			Ops:          &ops.Service{},
 		})},
 	}
 	walkable := cfg

@@ -16,6 +16,7 @@ import (
 	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/workflows"
 )
@@ -34,7 +35,7 @@ type Deps struct {
 // which lets running activities finish within stopTimeout.
 func New(c client.Client, taskQueue string, deps Deps, stopTimeout time.Duration) sdkworker.Worker {
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
-		Interceptors:      []interceptor.WorkerInterceptor{newLoggingInterceptor()},
+		Interceptors:      []interceptor.WorkerInterceptor{newLoggingInterceptor(), &deadLetterInterceptor{}},
 		WorkerStopTimeout: stopTimeout,
 	})
 	Register(w, deps)
@@ -62,4 +63,5 @@ func Register(r sdkworker.Registry, deps Deps) {
 		"object_storage": deps.Blob.Ping,
 	}})
 	r.RegisterActivity(&activities.Sales{FollowUps: &sales.FollowUps{DB: deps.DB, Events: deps.Events}})
+	r.RegisterActivity(&activities.DeadLetters{Store: &ops.Store{DB: deps.DB, Events: deps.Events, Redis: deps.Redis}})
 }

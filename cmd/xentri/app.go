@@ -32,6 +32,7 @@ import (
 	"github.com/xentri/xentri/services/automation"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
+	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/services/system"
 	"github.com/xentri/xentri/web"
@@ -262,6 +263,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,
 			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
+			Ops:          &ops.Service{Temporal: d.temporal},
 			Sales: &sales.Service{Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log,
 				Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg)},
 			Hooks: &api.Hooks{

@@ -48,6 +48,23 @@ type AuthSession struct {
 	UpdatedAt  time.Time
 }
 
+type DeadLetter struct {
+	ID             uuid.UUID
+	OrgID          uuid.UUID
+	WorkflowType   string
+	WorkflowID     string
+	RunID          string
+	TaskQueue      string
+	Input          []byte
+	FailureType    string
+	FailureMessage string
+	Attempts       int32
+	Status         string
+	RedriveRunID   *string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
 type DeletedUser struct {
 	ID        uuid.UUID
 	CreatedAt time.Time

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/xentri/xentri/internal/cache"
+	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/workflows"
+)
+
+// TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes: a workflow
+// that fails for good leaves exactly one dead letter (row, event); re-drive
+// with a fixed input starts a new run that completes.
+func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole stack")
+	}
+	env := devEnv(t, t.TempDir())
+	env["TEMPORAL_ADDRESS"] = testenv.Temporal(t)
+	run := startDev(t, env)
+	res := call(t, "POST", run.url("/api/v1/auth/signup"), `{"email":"ops@example.test","password":"correct horse battery"}`, nil)
+	d := res.data()
+	token := d["session"].(map[string]any)["access_token"].(string)
+	org := d["org"].(map[string]any)["id"].(string)
+	auth := map[string]string{"Authorization": "Bearer " + token, "X-Org-Id": org}
+
+	c, err := itemporal.Dial(context.Background(), env["TEMPORAL_ADDRESS"], "default", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	id := "test-failing/" + org
+	wf, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: "xentri",
+		TypedSearchAttributes: temporal.NewSearchAttributes(itemporal.OrgID.ValueSet(org))},
+		workflows.Diagnostics, workflows.DiagnosticsInput{Checks: []string{"mainframe"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wf.Get(context.Background(), nil); err == nil {
+		t.Fatal("the workflow did not fail")
+	}
+
+	var letters []any
+	for start := time.Now(); time.Since(start) < 10*time.Second && len(letters) == 0; time.Sleep(100 * time.Millisecond) {
+		letters, _ = call(t, "GET", run.url("/api/v1/ops/dead-letters"), "", auth).body["data"].([]any)
+	}
+	if len(letters) != 1 {
+		t.Fatalf("%d dead letters, want 1", len(letters))
+	}
+	letter := letters[0].(map[string]any)
+	if letter["workflow_id"] != id || letter["failure_type"] != "InvalidInput" || !strings.Contains(letter["failure_message"].(string), "mainframe") {
+		t.Fatalf("dead letter = %v", letter)
+	}
+
+	// Announced too: xentri.workflow.failed.v1 on xentri:dlq.
+	rdb, _ := cache.Connect(env["REDIS_URL"])
+	defer rdb.Close()
+	entries, _ := rdb.XRange(context.Background(), "xentri:dlq", "-", "+").Result()
+	if len(entries) != 1 || entries[0].Values["type"] != "xentri.workflow.failed.v1" {
+		t.Errorf("xentri:dlq holds %v", entries)
+	}
+
+	redrive := run.url("/api/v1/ops/dead-letters/" + letter["id"].(string) + "/redrive")
+	res = call(t, "POST", redrive, `{"input":[{"checks":["postgres"]}]}`, auth)
+	if res.status != http.StatusAccepted || res.data()["status"] != "redriven" {
+		t.Fatalf("redrive: %d %s", res.status, res.raw)
+	}
+	var out workflows.DiagnosticsResult
+	if err := c.GetWorkflow(context.Background(), id, res.data()["redrive_run_id"].(string)).Get(context.Background(), &out); err != nil || out.Checks["postgres"] != "ok" {
+		t.Fatalf("the re-driven run: %+v, %v", out, err)
+	}
+	if res := call(t, "POST", redrive, ``, auth); res.status != http.StatusConflict {
+		t.Errorf("a second redrive: %d, want 409", res.status)
+	}
+	if n := len(call(t, "GET", run.url("/api/v1/ops/dead-letters?status=open"), "", auth).body["data"].([]any)); n != 0 {
+		t.Errorf("%d open dead letters after the redrive", n)
+	}
+}
