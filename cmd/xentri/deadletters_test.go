@@ -78,10 +78,21 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	if err := c.GetWorkflow(context.Background(), id, res.data()["redrive_run_id"].(string)).Get(context.Background(), &out); err != nil || out.Checks["postgres"] != "ok" {
 		t.Fatalf("the re-driven run: %+v, %v", out, err)
 	}
+	// xentri replay of the real runs passes with this code.
+	out2 := &testenv.Buffer{}
+	if code := run2(t, []string{"replay", "--workflow-id", id}, map[string]string{"TEMPORAL_ADDRESS": env["TEMPORAL_ADDRESS"]}, out2); code != 0 || !strings.Contains(out2.String(), "deterministic") {
+		t.Errorf("xentri replay exited %d: %s", code, out2)
+	}
 	if res := call(t, "POST", redrive, ``, auth); res.status != http.StatusConflict {
 		t.Errorf("a second redrive: %d, want 409", res.status)
 	}
 	if n := len(call(t, "GET", run.url("/api/v1/ops/dead-letters?status=open"), "", auth).body["data"].([]any)); n != 0 {
 		t.Errorf("%d open dead letters after the redrive", n)
 	}
+}
+
+// run2 runs the xentri command line with env as its whole environment.
+func run2(t *testing.T, args []string, env map[string]string, stdout *testenv.Buffer) int {
+	t.Helper()
+	return run(context.Background(), args, func(k string) string { return env[k] }, stdout, &testenv.Buffer{})
 }

@@ -50,6 +50,7 @@ Configuration comes from the environment; ` + "`xentri env`" + ` lists every var
 		newRelayCmd(getenv, stderr),
 		newMigrateCmd(getenv, stdout, stderr),
 		newEventsCmd(getenv, stdout, stderr),
+		newReplayCmd(getenv, stdout, stderr),
 		newEnvCmd(stdout),
 		newVersionCmd(stdout),
 		newHealthcheckCmd(getenv, stdout),
