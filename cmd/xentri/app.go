@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
@@ -233,6 +234,14 @@ func hookRegistry() *automation.Registry {
 		"type": "object", "additionalProperties": false,
 		"properties": {"checks": {"type": "array", "items": {"enum": ["postgres", "redis", "object_storage"]}}}
 	}`, workflows.Diagnostics))
+	// n8n can start (or find) a lead's follow-ups, e.g. for leads it
+	// imported from elsewhere.
+	must(automation.Register(reg, "lead.followup", `{
+		"type": "object", "additionalProperties": false, "required": ["lead_id"],
+		"properties": {"lead_id": {"type": "string", "format": "uuid"}, "cadence": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 365}, "maxItems": 20}}
+	}`, workflows.LeadFollowUp, automation.WithOrg(), automation.WithWorkflowID(func(_ uuid.UUID, in map[string]any) string {
+		return "lead-followup/" + in["lead_id"].(string)
+	})))
 	return reg
 }
 

@@ -87,6 +87,20 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 		t.Errorf("a snooze into the past: %d", res.status)
 	}
 
+	// n8n asking for the lead's follow-ups finds the running workflow.
+	tok := call(t, "POST", run.url("/api/v1/orgs/"+org+"/tokens"), `{"name":"n8n","scopes":["workflows:start"]}`, auth).data()["token"].(string)
+	hook := run.url("/api/v1/hooks/n8n/workflows/lead.followup")
+	res = call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+lead["id"].(string)+`"}}`, map[string]string{"Authorization": "Bearer " + tok})
+	if res.status != http.StatusAccepted || res.data()["workflow_id"] != id || res.data()["run_id"] != desc.WorkflowExecution.RunID {
+		t.Fatalf("hook lead.followup: %d %s (want the running %s %s)", res.status, res.raw, id, desc.WorkflowExecution.RunID)
+	}
+	if res := call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"not-a-uuid"}}`, map[string]string{"Authorization": "Bearer " + tok}); res.status != http.StatusBadRequest {
+		t.Errorf("hook with a malformed lead id: %d %s", res.status, res.raw)
+	}
+	if res := call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+lead["id"].(string)+`","org_id":"`+org+`"}}`, map[string]string{"Authorization": "Bearer " + tok}); res.status != http.StatusBadRequest {
+		t.Errorf("hook input naming an org: %d %s", res.status, res.raw)
+	}
+
 	// Won: the committed event reaches the workflow, which ends.
 	if res := call(t, "POST", run.url("/api/v1/leads/"+lead["id"].(string)+"/status"), `{"status":"won"}`, auth); res.status != 200 {
 		t.Fatalf("won: %d %s", res.status, res.raw)

@@ -31,6 +31,26 @@ type entry struct {
 	workflow any
 	schema   *jsonschema.Schema
 	decode   func(json.RawMessage) (any, error)
+	opts     options
+}
+
+// Option changes how a registered workflow is started.
+type Option func(*options)
+
+type options struct {
+	withOrg bool
+	id      func(org uuid.UUID, input map[string]any) string
+}
+
+// WithOrg sets the input's org_id to the caller's org after validation: the
+// caller never chooses it (and the schema should not allow it).
+func WithOrg() Option { return func(o *options) { o.withOrg = true } }
+
+// WithWorkflowID gives the run a meaningful id made from the org and the
+// input (such as lead-followup/{lead_id}) instead of hook/{name}/{org}/{key};
+// a run already going under it is returned rather than started twice.
+func WithWorkflowID(id func(org uuid.UUID, input map[string]any) string) Option {
+	return func(o *options) { o.id = id }
 }
 
 // Registry holds the workflows that may be started by name.
@@ -42,7 +62,7 @@ func NewRegistry() *Registry { return &Registry{entries: map[string]entry{}} }
 // Register adds a workflow under name, with the JSON Schema of its input.
 // Later issues register brief generation, website publishing and lead
 // follow-up here.
-func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workflow.Context, In) (Out, error)) error {
+func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workflow.Context, In) (Out, error), opts ...Option) error {
 	if _, dup := r.entries[name]; dup {
 		return fmt.Errorf("automation: %q registered twice", name)
 	}
@@ -51,6 +71,7 @@ func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workfl
 		return fmt.Errorf("automation: %s schema: %w", name, err)
 	}
 	c := jsonschema.NewCompiler()
+	c.AssertFormat() // a uuid that is not one is refused, not passed on
 	url := "https://xentri.app/schemas/hooks/" + name + ".json"
 	if err := c.AddResource(url, doc); err != nil {
 		return err
@@ -59,7 +80,11 @@ func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workfl
 	if err != nil {
 		return fmt.Errorf("automation: %s schema: %w", name, err)
 	}
-	r.entries[name] = entry{name: name, workflow: wf, schema: schema, decode: func(raw json.RawMessage) (any, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r.entries[name] = entry{name: name, workflow: wf, schema: schema, opts: o, decode: func(raw json.RawMessage) (any, error) {
 		var in In
 		dec := json.NewDecoder(bytes.NewReader(raw))
 		dec.DisallowUnknownFields()
@@ -112,6 +137,11 @@ func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input
 		return Run{}, &services.Error{Code: services.Invalid, Message: "input does not fit the workflow's schema: " + oneLine(err),
 			Fields: map[string]string{"input": oneLine(err)}}
 	}
+	fields, _ := doc.(map[string]any)
+	if e.opts.withOrg && fields != nil {
+		fields["org_id"] = orgID.String()
+		input, _ = json.Marshal(fields)
+	}
 	in, err := e.decode(input)
 	if err != nil {
 		return Run{}, &services.Error{Code: services.Invalid, Message: "input does not fit the workflow: " + err.Error(), Fields: map[string]string{"input": err.Error()}}
@@ -120,6 +150,9 @@ func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input
 		key = uuid.NewString()
 	}
 	id := "hook/" + name + "/" + orgID.String() + "/" + key
+	if e.opts.id != nil {
+		id = e.opts.id(orgID, fields)
+	}
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                s.TaskQueue,
