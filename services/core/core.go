@@ -150,12 +150,17 @@ func DecodeCursor(s string) (uuid.UUID, error) {
 	return uuid.UUID(b), nil
 }
 
-// nextCursor is the cursor after a page of n ids fetched with limit+1.
-func nextCursor(ids []uuid.UUID, limit int) string {
-	if len(ids) <= limit {
-		return ""
+// Paginate turns rows fetched with LIMIT limit+1 into one page of items and
+// the cursor of the next page ("" when this is the last).
+func Paginate[R, T any](rows []R, limit int, id func(R) uuid.UUID, item func(R) T) ([]T, string) {
+	out := make([]T, 0, min(len(rows), limit))
+	for i, r := range rows {
+		if i == limit {
+			return out, EncodeCursor(id(rows[i-1]))
+		}
+		out = append(out, item(r))
 	}
-	return EncodeCursor(ids[limit-1])
+	return out, ""
 }
 
 func normEmail(s string) string { return strings.TrimSpace(s) }

@@ -62,20 +62,19 @@ func (s *Service) ListOrgs(ctx context.Context, p Principal, page Page) ([]Org, 
 	if p.Token != nil {
 		return nil, "", services.Errorf(services.Forbidden, "An API token acts in its own org only; list members of that org instead.")
 	}
-	var orgs []Org
-	var ids []uuid.UUID
-	err := s.DB.AsUser(ctx, p.UserID, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := dbsqlc.New(tx).ListUserOrgs(ctx, dbsqlc.ListUserOrgsParams{UserID: p.UserID, After: page.After, Lim: int32(page.Limit + 1)})
-		for _, r := range rows {
-			orgs = append(orgs, Org{ID: r.ID, Name: r.Name, Role: Role(r.Role), CreatedAt: r.CreatedAt})
-			ids = append(ids, r.ID)
-		}
+	var rows []dbsqlc.ListUserOrgsRow
+	err := s.DB.AsUser(ctx, p.UserID, func(ctx context.Context, tx pgx.Tx) (err error) {
+		rows, err = dbsqlc.New(tx).ListUserOrgs(ctx, dbsqlc.ListUserOrgsParams{UserID: p.UserID, After: page.After, Lim: int32(page.Limit + 1)})
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	return orgs[:min(len(orgs), page.Limit)], nextCursor(ids, page.Limit), nil
+	orgs, next := Paginate(rows, page.Limit, func(r dbsqlc.ListUserOrgsRow) uuid.UUID { return r.ID },
+		func(r dbsqlc.ListUserOrgsRow) Org {
+			return Org{ID: r.ID, Name: r.Name, Role: Role(r.Role), CreatedAt: r.CreatedAt}
+		})
+	return orgs, next, nil
 }
 
 // MemberRole returns the user's role in the tenant of tx, or a Forbidden
@@ -104,13 +103,11 @@ func (s *Service) ListMembers(ctx context.Context, tx pgx.Tx, m Membership, page
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]Member, 0, len(rows))
-	ids := make([]uuid.UUID, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, Member{UserID: r.UserID, Email: r.Email, Role: Role(r.Role), JoinedAt: r.CreatedAt})
-		ids = append(ids, r.ID)
-	}
-	return out[:min(len(out), page.Limit)], nextCursor(ids, page.Limit), nil
+	out, next := Paginate(rows, page.Limit, func(r dbsqlc.ListOrgMembersRow) uuid.UUID { return r.ID },
+		func(r dbsqlc.ListOrgMembersRow) Member {
+			return Member{UserID: r.UserID, Email: r.Email, Role: Role(r.Role), JoinedAt: r.CreatedAt}
+		})
+	return out, next, nil
 }
 
 // AddMember adds an existing user, found by e-mail, to the org. Owners and

@@ -74,13 +74,8 @@ func (s *Service) ListTokens(ctx context.Context, tx pgx.Tx, m Membership, page 
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]APIToken, 0, len(rows))
-	ids := make([]uuid.UUID, 0, len(rows))
-	for _, r := range rows {
-		out = append(out, tokenFromRow(r))
-		ids = append(ids, r.ID)
-	}
-	return out[:min(len(out), page.Limit)], nextCursor(ids, page.Limit), nil
+	out, next := Paginate(rows, page.Limit, func(r dbsqlc.ApiToken) uuid.UUID { return r.ID }, tokenFromRow)
+	return out, next, nil
 }
 
 // RevokeToken deletes a token: the next request that presents it is refused.

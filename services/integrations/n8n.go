@@ -47,15 +47,10 @@ func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, page c
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]Subscription, 0, len(rows))
-	var next string
-	for i, r := range rows {
-		if i == page.Limit {
-			next = core.EncodeCursor(rows[i-1].ID)
-			break
-		}
-		out = append(out, Subscription{ID: r.ID, Pattern: r.Pattern, URL: r.Url, CreatedAt: r.CreatedAt})
-	}
+	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.N8nSubscription) uuid.UUID { return r.ID },
+		func(r dbsqlc.N8nSubscription) Subscription {
+			return Subscription{ID: r.ID, Pattern: r.Pattern, URL: r.Url, CreatedAt: r.CreatedAt}
+		})
 	return out, next, nil
 }
 

@@ -114,15 +114,7 @@ func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, status
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]DeadLetter, 0, len(rows))
-	next := ""
-	for i, r := range rows {
-		if i == page.Limit {
-			next = core.EncodeCursor(rows[i-1].ID)
-			break
-		}
-		out = append(out, fromRow(r))
-	}
+	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.DeadLetter) uuid.UUID { return r.ID }, fromRow)
 	return out, next, nil
 }
 

@@ -181,15 +181,7 @@ func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, f Filt
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]Lead, 0, len(rows))
-	next := ""
-	for i, r := range rows {
-		if i == page.Limit {
-			next = core.EncodeCursor(rows[i-1].ID)
-			break
-		}
-		out = append(out, leadFromRow(r))
-	}
+	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.Lead) uuid.UUID { return r.ID }, leadFromRow)
 	return out, next, nil
 }
 
@@ -309,15 +301,10 @@ func (s *Service) Activities(ctx context.Context, tx pgx.Tx, m core.Membership, 
 	if err != nil {
 		return nil, "", err
 	}
-	out := make([]Activity, 0, len(rows))
-	next := ""
-	for i, r := range rows {
-		if i == page.Limit {
-			next = core.EncodeCursor(rows[i-1].ID)
-			break
-		}
-		out = append(out, Activity{ID: r.ID, Kind: r.Kind, Detail: r.Detail, Actor: r.Actor, CreatedAt: r.CreatedAt})
-	}
+	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.LeadActivity) uuid.UUID { return r.ID },
+		func(r dbsqlc.LeadActivity) Activity {
+			return Activity{ID: r.ID, Kind: r.Kind, Detail: r.Detail, Actor: r.Actor, CreatedAt: r.CreatedAt}
+		})
 	return out, next, nil
 }
 
