@@ -103,6 +103,8 @@ func (h *coreHandlers) mount(r chi.Router) {
 			r.Get("/orgs/{orgID}/tokens", h.listTokens)
 			r.Post("/orgs/{orgID}/tokens", h.createToken)
 			r.Delete("/orgs/{orgID}/tokens/{tokenID}", h.revokeToken)
+			r.Get("/notifications", h.listNotifications)
+			r.Post("/notifications/{notificationID}/read", h.readNotification)
 			if c.Integrations != nil {
 				r.Get("/integrations/n8n/subscriptions", h.listSubscriptions)
 				r.Post("/integrations/n8n/subscriptions", h.createSubscription)
@@ -412,6 +414,27 @@ func (h *coreHandlers) revokeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	tx, m := tenantFrom(r)
 	if err := h.c.Service.RevokeToken(r.Context(), tx, m, id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *coreHandlers) listNotifications(w http.ResponseWriter, r *http.Request) {
+	unread := r.URL.Query().Get("unread") == "true"
+	listInTenant(w, r, func(ctx context.Context, tx pgx.Tx, m core.Membership, p core.Page) ([]core.Notification, string, error) {
+		return h.c.Service.Notifications(ctx, tx, m, unread, p)
+	})
+}
+
+func (h *coreHandlers) readNotification(w http.ResponseWriter, r *http.Request) {
+	id, err := uuidParam(r, "notificationID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tx, m := tenantFrom(r)
+	if err := h.c.Service.MarkRead(r.Context(), tx, m, id); err != nil {
 		writeError(w, r, err)
 		return
 	}

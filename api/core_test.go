@@ -66,7 +66,7 @@ func setupCore(t *testing.T) *coreBundle {
 			Service: svc, DB: d.App, Verifier: verifier,
 			Limiter:      cache.NewRateLimiter(rdb, "test:"+uuid.NewString()+":"),
 			Integrations: &integrations.Service{AllowPrivateURLs: true},
-			Sales:        &sales.Service{Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop()},
+			Sales:        &sales.Service{Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop(), HighValue: 100000},
 			Ops:          &ops.Service{},
 		})},
 	}

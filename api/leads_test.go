@@ -27,6 +27,18 @@ func TestLeads(t *testing.T) {
 		t.Fatalf("created lead = %v", lead)
 	}
 
+	// Worth 2,500.00 GBP: above the threshold, so the org is notified.
+	notes := do("GET", "/api/v1/notifications?unread=true", nil).json(t)["data"].([]any)
+	if len(notes) != 1 || !strings.Contains(notes[0].(map[string]any)["title"].(string), "2500.00 GBP") {
+		t.Fatalf("notifications = %v", notes)
+	}
+	if res := do("POST", "/api/v1/notifications/"+notes[0].(map[string]any)["id"].(string)+"/read", nil); res.status != http.StatusNoContent {
+		t.Fatalf("read: %d %s", res.status, res.body)
+	}
+	if n := len(do("GET", "/api/v1/notifications?unread=true", nil).json(t)["data"].([]any)); n != 0 {
+		t.Fatalf("%d unread after reading", n)
+	}
+
 	// Validation names each bad field.
 	p := wantProblem(t, do("POST", "/api/v1/leads", map[string]any{"name": "", "email": "nope", "phone": "12",
 		"value": map[string]any{"amount": -1, "currency": "EURO"}}), http.StatusBadRequest)

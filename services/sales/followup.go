@@ -18,6 +18,7 @@ import (
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/workflows"
 )
 
@@ -61,6 +62,10 @@ func (f *FollowUps) RecordFollowUpDue(ctx context.Context, in activities.FollowU
 		if _, err := q.AddLeadActivity(ctx, dbsqlc.AddLeadActivityParams{
 			ID: uuid.Must(uuid.NewV7()), OrgID: orgID, LeadID: leadID, Kind: "followup_due", Detail: detail, Actor: "job:lead-followup",
 		}); err != nil {
+			return err
+		}
+		if err := core.Notify(ctx, tx, orgID, "followup_due",
+			fmt.Sprintf("Follow up with %s (step %d)", lead.Name, in.Step), &leadID); err != nil {
 			return err
 		}
 		return f.Events.Emit(ctx, tx, events.Event{

@@ -37,6 +37,9 @@ type Service struct {
 	TaskQueue string
 	// WorkflowLink makes the Temporal UI address of a workflow (optional).
 	WorkflowLink func(workflowID string) string
+	// HighValue notifies the org of a new lead worth at least this much, in
+	// minor units of any currency; 0 turns it off.
+	HighValue int64
 }
 
 // FollowUpWorkflowID is the id of a lead's follow-up workflow.
@@ -94,6 +97,12 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 	}
 	if err := s.Events.Emit(ctx, tx, events.Event{Type: contracts.EventLeadCreated, OrgID: orgID, Actor: actor, Payload: payload}); err != nil {
 		return Lead{}, err
+	}
+	if s.HighValue > 0 && lead.Value != nil && lead.Value.Amount >= s.HighValue {
+		title := fmt.Sprintf("High-value lead: %s, %d.%02d %s", lead.Name, lead.Value.Amount/100, lead.Value.Amount%100, lead.Value.Currency)
+		if err := core.Notify(ctx, tx, orgID, "high_value_lead", title, &lead.ID); err != nil {
+			return Lead{}, err
+		}
 	}
 	if err := s.startFollowUps(ctx, &lead); err != nil {
 		return Lead{}, err

@@ -136,6 +136,18 @@ type N8nSubscription struct {
 	UpdatedAt time.Time
 }
 
+type Notification struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	Kind      string
+	Title     string
+	SubjectID *uuid.UUID
+	ReadAt    *time.Time
+	ReadBy    *uuid.UUID
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Org struct {
 	ID        uuid.UUID
 	Name      string
