@@ -137,18 +137,42 @@ type userBody struct {
 }
 
 func (h *coreHandlers) limit(w http.ResponseWriter, r *http.Request, key string, n int) bool {
-	ok, retry, err := h.c.Limiter.Allow(r.Context(), key, n, loginWindow)
+	return allowed(w, r, h.c.Limiter, key, n, loginWindow)
+}
+
+// allowed counts one request against key's limit of n per window, and
+// answers a 429 with Retry-After when it is over. With Redis down the
+// request goes through (a password still has to match, a form still has its
+// honeypot) rather than locking everyone out.
+func allowed(w http.ResponseWriter, r *http.Request, l Limiter, key string, n int, window time.Duration) bool {
+	ok, retry, err := l.Allow(r.Context(), key, n, window)
 	if err != nil {
-		// Redis down: let the request through (the password still has to
-		// match) rather than lock everyone out.
 		logging.Ctx(r.Context()).Warn().Err(err).Msg("rate limiter unavailable")
 		return true
 	}
 	if !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-		writeError(w, r, services.Errorf(services.RateLimited, "Too many attempts; try again in %d seconds.", int(retry.Seconds())+1))
+		secs := int(retry.Seconds()) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, r, services.Errorf(services.RateLimited, "Too many attempts; try again in %d seconds.", secs))
 	}
 	return ok
+}
+
+// actInTenant answers 204 once act has done what a tenant route asks of the
+// resource named by the path parameter param.
+func actInTenant(w http.ResponseWriter, r *http.Request, param string,
+	act func(context.Context, pgx.Tx, core.Membership, uuid.UUID) error) {
+	id, err := uuidParam(r, param)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tx, m := tenantFrom(r)
+	if err := act(r.Context(), tx, m, id); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (h *coreHandlers) signup(w http.ResponseWriter, r *http.Request) {
@@ -370,17 +394,7 @@ func (h *coreHandlers) updateMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *coreHandlers) removeMember(w http.ResponseWriter, r *http.Request) {
-	userID, err := uuidParam(r, "userID")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	if err := h.c.Service.RemoveMember(r.Context(), tx, m, userID); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	actInTenant(w, r, "userID", h.c.Service.RemoveMember)
 }
 
 func (h *coreHandlers) listTokens(w http.ResponseWriter, r *http.Request) {
@@ -407,17 +421,7 @@ func (h *coreHandlers) createToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *coreHandlers) revokeToken(w http.ResponseWriter, r *http.Request) {
-	id, err := uuidParam(r, "tokenID")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	if err := h.c.Service.RevokeToken(r.Context(), tx, m, id); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	actInTenant(w, r, "tokenID", h.c.Service.RevokeToken)
 }
 
 func (h *coreHandlers) listNotifications(w http.ResponseWriter, r *http.Request) {
@@ -428,17 +432,7 @@ func (h *coreHandlers) listNotifications(w http.ResponseWriter, r *http.Request)
 }
 
 func (h *coreHandlers) readNotification(w http.ResponseWriter, r *http.Request) {
-	id, err := uuidParam(r, "notificationID")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	if err := h.c.Service.MarkRead(r.Context(), tx, m, id); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	actInTenant(w, r, "notificationID", h.c.Service.MarkRead)
 }
 
 func (h *coreHandlers) listSubscriptions(w http.ResponseWriter, r *http.Request) {
@@ -464,17 +458,7 @@ func (h *coreHandlers) createSubscription(w http.ResponseWriter, r *http.Request
 }
 
 func (h *coreHandlers) deleteSubscription(w http.ResponseWriter, r *http.Request) {
-	id, err := uuidParam(r, "subscriptionID")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	if err := h.c.Integrations.Delete(r.Context(), tx, m, id); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	actInTenant(w, r, "subscriptionID", h.c.Integrations.Delete)
 }
 
 // pageOf reads ?limit= (default 50, at most 200) and ?cursor=.

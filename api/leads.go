@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -201,7 +200,8 @@ func (h *leadHandlers) capture(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if !h.allow(w, r, "capture:ip:"+clientIP(r), capturePerIP) || !h.allow(w, r, "capture:org:"+orgID.String(), capturePerOrg) {
+	if !allowed(w, r, h.limiter, "capture:ip:"+clientIP(r), capturePerIP, captureWindow) ||
+		!allowed(w, r, h.limiter, "capture:org:"+orgID.String(), capturePerOrg, captureWindow) {
 		return
 	}
 	if in.Trap != "" {
@@ -222,18 +222,6 @@ func (h *leadHandlers) capture(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	respond(w, http.StatusAccepted, map[string]any{"received": true}, Meta{})
-}
-
-func (h *leadHandlers) allow(w http.ResponseWriter, r *http.Request, key string, n int) bool {
-	ok, retry, err := h.limiter.Allow(r.Context(), key, n, captureWindow)
-	if err != nil {
-		return true // Redis down: the form still works
-	}
-	if !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(retry.Seconds())+1))
-		writeError(w, r, services.Errorf(services.RateLimited, "Too many submissions; try again in a minute."))
-	}
-	return ok
 }
 
 func optional(s string) *string {

@@ -52,15 +52,5 @@ func (h *opsHandlers) redrive(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *opsHandlers) discard(w http.ResponseWriter, r *http.Request) {
-	id, err := uuidParam(r, "deadLetterID")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	if err := h.ops.Discard(r.Context(), tx, m, id); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	actInTenant(w, r, "deadLetterID", h.ops.Discard)
 }

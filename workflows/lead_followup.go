@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -133,7 +134,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		err := workflow.ExecuteActivity(ctx, a.RecordFollowUpDue, activities.FollowUpDue{
 			OrgID: in.OrgID, LeadID: in.LeadID, Step: step.Step, DueAt: due, NextDueAt: next,
 			// The step's own idempotency key: a retried activity records it once.
-			Key: workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + itoa(step.Step) + "/" + due.UTC().Format(time.RFC3339),
+			Key: workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + strconv.Itoa(step.Step) + "/" + due.UTC().Format(time.RFC3339),
 		}).Get(ctx, nil)
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == activities.ErrLeadGone {
@@ -149,18 +150,6 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		stepsThisRun++
 	}
 	return st, nil
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for n > 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
 }
 
 // Upcoming lists the steps still to fall due, as the state stands.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,16 +64,8 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 		return Lead{}, err
 	}
 	q := dbsqlc.New(tx)
-	if in.Email != nil {
-		existing, err := q.GetLeadByEmail(ctx, dbsqlc.GetLeadByEmailParams{OrgID: orgID, Email: *in.Email})
-		if err == nil {
-			return Lead{}, &services.Error{Code: services.Conflict,
-				Message: fmt.Sprintf("Lead %s (%s) already has this e-mail address.", existing.ID, existing.Name),
-				Fields:  map[string]string{"email": "belongs to lead " + existing.ID.String()}}
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return Lead{}, err
-		}
+	if err := emailTaken(ctx, q, orgID, in.Email, uuid.Nil); err != nil {
+		return Lead{}, err
 	}
 	amount, currency := moneyColumns(in.Value)
 	row, err := q.CreateLead(ctx, dbsqlc.CreateLeadParams{
@@ -210,13 +201,8 @@ func (s *Service) Update(ctx context.Context, tx pgx.Tx, m core.Membership, id u
 	if before.Version != version {
 		return Lead{}, stale(before.Version)
 	}
-	if in.Email != nil && (before.Email == nil || !equalFold(*before.Email, *in.Email)) {
-		existing, err := dbsqlc.New(tx).GetLeadByEmail(ctx, dbsqlc.GetLeadByEmailParams{OrgID: m.OrgID, Email: *in.Email})
-		if err == nil && existing.ID != id {
-			return Lead{}, &services.Error{Code: services.Conflict,
-				Message: fmt.Sprintf("Lead %s (%s) already has this e-mail address.", existing.ID, existing.Name),
-				Fields:  map[string]string{"email": "belongs to lead " + existing.ID.String()}}
-		}
+	if err := emailTaken(ctx, dbsqlc.New(tx), m.OrgID, in.Email, id); err != nil {
+		return Lead{}, err
 	}
 	amount, currency := moneyColumns(in.Value)
 	row, err := dbsqlc.New(tx).UpdateLead(ctx, dbsqlc.UpdateLeadParams{
@@ -415,7 +401,23 @@ func changedFields(a, b Lead) []string {
 	return out
 }
 
-func equalFold(a, b string) bool { return strings.EqualFold(a, b) }
+// emailTaken refuses an e-mail address another lead of the org (not self)
+// already has, naming that lead: one lead per address within an org.
+func emailTaken(ctx context.Context, q *dbsqlc.Queries, orgID uuid.UUID, email *string, self uuid.UUID) error {
+	if email == nil {
+		return nil
+	}
+	existing, err := q.GetLeadByEmail(ctx, dbsqlc.GetLeadByEmailParams{OrgID: orgID, Email: *email})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) || (err == nil && existing.ID == self):
+		return nil
+	case err != nil:
+		return fmt.Errorf("look up e-mail: %w", err)
+	}
+	return &services.Error{Code: services.Conflict,
+		Message: fmt.Sprintf("Lead %s (%s) already has this e-mail address.", existing.ID, existing.Name),
+		Fields:  map[string]string{"email": "belongs to lead " + existing.ID.String()}}
+}
 
 // FollowUps joins the lead's recorded follow-ups with the workflow's view of
 // the steps to come.
