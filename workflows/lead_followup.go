@@ -33,20 +33,24 @@ const maxStepsPerRun = 50
 // LeadFollowUpInput starts a lead's follow-ups; State carries a run's
 // progress into the next one (continue-as-new).
 type LeadFollowUpInput struct {
-	OrgID   string   `json:"org_id"`
-	LeadID  string   `json:"lead_id"`
-	Cadence []int    `json:"cadence,omitempty"` // days; DefaultCadence when empty
-	State   *FUState `json:"state,omitempty"`
+	OrgID   string `json:"org_id"`
+	LeadID  string `json:"lead_id"`
+	Cadence []int  `json:"cadence,omitempty"` // days; DefaultCadence when empty
+	// Day is how long a cadence day lasts: 24h (when zero) everywhere but in
+	// development and tests, which shorten it to see follow-ups fire.
+	Day   time.Duration `json:"day,omitempty"`
+	State *FUState      `json:"state,omitempty"`
 }
 
 // FUState is where a lead's cadence stands.
 type FUState struct {
-	Cadence  []int      `json:"cadence"`           // days after the anchor
-	Anchor   time.Time  `json:"anchor"`            // the cadence counts from here
-	NextStep int        `json:"next_step"`         // index into the cadence
-	Snoozed  *time.Time `json:"snoozed,omitempty"` // the next step waits until then
-	Done     []FUStep   `json:"done"`              // steps recorded so far
-	Ended    string     `json:"ended,omitempty"`   // won | lost | cadence_done
+	Cadence  []int         `json:"cadence"`           // days after the anchor
+	Day      time.Duration `json:"day,omitempty"`     // a day's length; 24h when zero
+	Anchor   time.Time     `json:"anchor"`            // the cadence counts from here
+	NextStep int           `json:"next_step"`         // index into the cadence
+	Snoozed  *time.Time    `json:"snoozed,omitempty"` // the next step waits until then
+	Done     []FUStep      `json:"done"`              // steps recorded so far
+	Ended    string        `json:"ended,omitempty"`   // won | lost | cadence_done
 }
 
 // FUStep is one follow-up, done or to come.
@@ -73,7 +77,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	if in.State != nil {
 		st = *in.State
 	}
-	st.Cadence = in.Cadence
+	st.Cadence, st.Day = in.Cadence, in.Day
 	if err := workflow.SetQueryHandler(ctx, QueryFollowUps, func() (FUState, error) { return st, nil }); err != nil {
 		return st, err
 	}
@@ -92,7 +96,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 			in.State = &st
 			return st, workflow.NewContinueAsNewError(ctx, LeadFollowUp, in)
 		}
-		due := st.Anchor.Add(time.Duration(in.Cadence[st.NextStep]) * 24 * time.Hour)
+		due := st.dueAt(st.NextStep)
 		if st.Snoozed != nil && st.Snoozed.After(due) {
 			due = *st.Snoozed
 		}
@@ -128,7 +132,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		step := FUStep{Step: st.NextStep + 1, DueAt: due}
 		var next *time.Time
 		if st.NextStep+1 < len(in.Cadence) {
-			n := st.Anchor.Add(time.Duration(in.Cadence[st.NextStep+1]) * 24 * time.Hour)
+			n := st.dueAt(st.NextStep + 1)
 			next = &n
 		}
 		err := workflow.ExecuteActivity(ctx, a.RecordFollowUpDue, activities.FollowUpDue{
@@ -159,11 +163,20 @@ func (st FUState) Upcoming() []FUStep {
 	}
 	var out []FUStep
 	for i := st.NextStep; i < len(st.Cadence); i++ {
-		due := st.Anchor.Add(time.Duration(st.Cadence[i]) * 24 * time.Hour)
+		due := st.dueAt(i)
 		if i == st.NextStep && st.Snoozed != nil && st.Snoozed.After(due) {
 			due = *st.Snoozed
 		}
 		out = append(out, FUStep{Step: i + 1, DueAt: due})
 	}
 	return out
+}
+
+// dueAt is when step i (0-based) of the cadence falls due, unsnoozed.
+func (st FUState) dueAt(i int) time.Time {
+	day := st.Day
+	if day <= 0 {
+		day = 24 * time.Hour
+	}
+	return st.Anchor.Add(time.Duration(st.Cadence[i]) * day)
 }

@@ -59,6 +59,7 @@ type Config struct {
 	N8NSubscriptions string
 
 	HighValueLead int64
+	FollowUpDay   time.Duration
 
 	StreamPartitions int
 	StreamMaxLen     int64
@@ -125,6 +126,7 @@ var Vars = []Var{
 	{"XENTRI_STREAM_MAX_AGE", "", "keep stream entries this long instead (Go duration, e.g. 168h); overrides XENTRI_STREAM_MAXLEN"},
 	{"XENTRI_N8N_SECRET", "", "secret (32+ characters) that signs deliveries to n8n (HMAC header and HS256 bearer JWT); `xentri dev` generates one; unset elsewhere, the bridge is off"},
 	{"XENTRI_N8N_SUBSCRIPTIONS", "", "comma-separated type-pattern=url subscriptions for every org, e.g. xentri.lead.*=http://127.0.0.1:5678/webhook/leads"},
+	{"XENTRI_FOLLOWUP_DAY", "24h", "how long a day of the follow-up cadence lasts (Go duration); shorten it (e.g. 10s) in development to watch follow-ups fire"},
 	{"XENTRI_HIGH_VALUE_LEAD", "100000", "a new lead worth at least this much, in minor units (cents) of its currency, notifies the org; 0 turns it off"},
 	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL (e.g. http://127.0.0.1:4318); unset, traces are made for trace ids but not exported"},
@@ -176,6 +178,7 @@ func Load(getenv Getenv) (Config, error) {
 		N8NSubscriptions: r.str("XENTRI_N8N_SUBSCRIPTIONS"),
 
 		HighValueLead: int64(r.intRange("XENTRI_HIGH_VALUE_LEAD", 0, 1<<50)),
+		FollowUpDay:   r.duration("XENTRI_FOLLOWUP_DAY", time.Second, 30*24*time.Hour),
 
 		StreamPartitions: r.intRange("XENTRI_STREAM_PARTITIONS", 1, 1024),
 		StreamMaxLen:     int64(r.intRange("XENTRI_STREAM_MAXLEN", 1000, 1<<30)),
