@@ -11,17 +11,33 @@ import (
 )
 
 // The custom search attributes operators filter runs by in Temporal UI, e.g.
-// `XentriOrgId = "..." AND XentriLeadId = "..."`. Workflows set them with
-// workflow.UpsertTypedSearchAttributes or at start.
+// `XentriOrgId = "..." AND XentriKind = "lead"`. Every workflow carries
+// XentriOrgId, XentriKind and XentriEntityId from its start (see Attributes);
+// the others name the entity once more for the queries of its context.
 var (
-	OrgID     = temporal.NewSearchAttributeKeyKeyword("XentriOrgId")
+	OrgID    = temporal.NewSearchAttributeKeyKeyword("XentriOrgId")
+	Kind     = temporal.NewSearchAttributeKeyKeyword("XentriKind")
+	EntityID = temporal.NewSearchAttributeKeyKeyword("XentriEntityId")
+
 	LeadID    = temporal.NewSearchAttributeKeyKeyword("XentriLeadId")
 	SiteID    = temporal.NewSearchAttributeKeyKeyword("XentriSiteId")
 	SessionID = temporal.NewSearchAttributeKeyKeyword("XentriSessionId")
 )
 
 // SearchAttributes lists every custom search attribute the project uses.
-var SearchAttributes = []temporal.SearchAttributeKey{OrgID, LeadID, SiteID, SessionID}
+var SearchAttributes = []temporal.SearchAttributeKey{OrgID, Kind, EntityID, LeadID, SiteID, SessionID}
+
+// PlatformOrg is the XentriOrgId of workflows that belong to no org, such
+// as the operator's diagnostics.
+const PlatformOrg = "platform"
+
+// Attributes are the search attributes every workflow starts with: the org
+// it works for, the kind of thing it works on ("lead", "org", "system", ...)
+// and that thing's id. Extra attribute updates (such as LeadID) are added.
+func Attributes(org, kind, entity string, extra ...temporal.SearchAttributeUpdate) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(append([]temporal.SearchAttributeUpdate{
+		OrgID.ValueSet(org), Kind.ValueSet(kind), EntityID.ValueSet(entity)}, extra...)...)
+}
 
 func indexedType(k temporal.SearchAttributeKey) enumspb.IndexedValueType {
 	return k.GetValueType()
