@@ -190,7 +190,7 @@ func (b *coreBundle) snapshot(t *testing.T, orgID uuid.UUID) string {
 			col = "id"
 		}
 		var js string
-		q := "SELECT coalesce(json_agg(t ORDER BY t.id)::text, '[]') FROM " + table + " t WHERE " + col + " = $1"
+		q := "SELECT coalesce(json_agg(t ORDER BY t::text)::text, '[]') FROM " + table + " t WHERE " + col + " = $1"
 		if err := b.d.Owner.QueryRow(ctx, q, orgID).Scan(&js); err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,11 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/services"
 
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/ops"
@@ -33,9 +37,7 @@ func (h *opsHandlers) redrive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	var in struct {
-		Input json.RawMessage `json:"input"`
-	}
+	var in redriveRequest
 	if r.ContentLength != 0 {
 		if err := DecodeJSON(r, &in); err != nil {
 			writeError(w, r, err)
@@ -51,6 +53,88 @@ func (h *opsHandlers) redrive(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusAccepted, d, Meta{})
 }
 
+// redriveRequest optionally replaces the workflow's arguments.
+type redriveRequest struct {
+	Input json.RawMessage `json:"input"`
+}
+
 func (h *opsHandlers) discard(w http.ResponseWriter, r *http.Request) {
 	actInTenant(w, r, "deadLetterID", h.ops.Discard)
+}
+
+// operatorDeadLetters is the platform operator's view of every org's dead
+// letters, each call one db.AsOperator transaction.
+type operatorDeadLetters struct {
+	db  *db.DB
+	ops *ops.Service
+}
+
+func (h *operatorDeadLetters) list(w http.ResponseWriter, r *http.Request) {
+	page, err := pageOf(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var org *uuid.UUID
+	if s := r.URL.Query().Get("org_id"); s != "" {
+		id, err := uuid.Parse(s)
+		if err != nil {
+			writeError(w, r, &services.Error{Code: services.Invalid, Message: "org_id must be a UUID.", Fields: map[string]string{"org_id": "must be a UUID"}})
+			return
+		}
+		org = &id
+	}
+	status := optional(r.URL.Query().Get("status"))
+	var items []ops.DeadLetter
+	var next string
+	err = h.db.AsOperator(r.Context(), func(ctx context.Context, tx pgx.Tx) (err error) {
+		items, next, err = h.ops.OperatorList(ctx, tx, org, status, page)
+		return err
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respondList(w, items, next)
+}
+
+func (h *operatorDeadLetters) show(w http.ResponseWriter, r *http.Request) {
+	h.one(w, r, http.StatusOK, h.ops.OperatorShow)
+}
+
+func (h *operatorDeadLetters) discard(w http.ResponseWriter, r *http.Request) {
+	h.one(w, r, http.StatusOK, h.ops.OperatorDiscard)
+}
+
+func (h *operatorDeadLetters) redrive(w http.ResponseWriter, r *http.Request) {
+	var in redriveRequest
+	if r.ContentLength != 0 {
+		if err := DecodeJSON(r, &in); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
+	h.one(w, r, http.StatusAccepted, func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (ops.DeadLetter, error) {
+		return h.ops.OperatorRedrive(ctx, tx, id, in.Input)
+	})
+}
+
+// one runs do on the dead letter named in the path, as the operator.
+func (h *operatorDeadLetters) one(w http.ResponseWriter, r *http.Request, status int,
+	do func(context.Context, pgx.Tx, uuid.UUID) (ops.DeadLetter, error)) {
+	id, err := uuidParam(r, "deadLetterID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var d ops.DeadLetter
+	err = h.db.AsOperator(r.Context(), func(ctx context.Context, tx pgx.Tx) (err error) {
+		d, err = do(ctx, tx, id)
+		return err
+	})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, status, d, Meta{})
 }

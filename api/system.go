@@ -8,7 +8,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/workflows"
 )
 
@@ -17,11 +19,31 @@ type DiagnosticsRunner interface {
 	Diagnostics(ctx context.Context, requestID string, checks []string) (workflows.DiagnosticsResult, string, error)
 }
 
+// System is what the platform operator's endpoints use.
+type System struct {
+	Diagnostics DiagnosticsRunner
+	// DB and DeadLetters serve the operator's view of every org's dead
+	// letters; without DeadLetters those routes are not mounted.
+	DB            *db.DB
+	DeadLetters   *ops.Service
+	OperatorToken string
+}
+
 // SystemRoutes mounts the operator endpoints, which take the operator token
 // as a bearer token. With no token configured they refuse every call.
-func SystemRoutes(runner DiagnosticsRunner, operatorToken string) func(chi.Router) {
+func SystemRoutes(s System) func(chi.Router) {
 	return func(r chi.Router) {
-		r.With(requireOperator(operatorToken)).Post("/system/diagnostics", diagnostics(runner))
+		r.Group(func(r chi.Router) {
+			r.Use(requireOperator(s.OperatorToken))
+			r.Post("/system/diagnostics", diagnostics(s.Diagnostics))
+			if s.DeadLetters != nil {
+				h := &operatorDeadLetters{db: s.DB, ops: s.DeadLetters}
+				r.Get("/system/dead-letters", h.list)
+				r.Get("/system/dead-letters/{deadLetterID}", h.show)
+				r.Post("/system/dead-letters/{deadLetterID}/redrive", h.redrive)
+				r.Post("/system/dead-letters/{deadLetterID}/discard", h.discard)
+			}
+		})
 	}
 }
 

@@ -35,11 +35,18 @@ type Deps struct {
 // which lets running activities finish within stopTimeout.
 func New(c client.Client, taskQueue string, deps Deps, stopTimeout time.Duration) sdkworker.Worker {
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
-		Interceptors:      []interceptor.WorkerInterceptor{newLoggingInterceptor(), &deadLetterInterceptor{}},
+		Interceptors:      Interceptors(),
 		WorkerStopTimeout: stopTimeout,
 	})
 	Register(w, deps)
 	return w
+}
+
+// Interceptors are the worker interceptors New installs: logging, and the
+// dead letter of every workflow that fails for good. Tests that build a
+// worker of their own (to inject a failing activity) install the same ones.
+func Interceptors() []interceptor.WorkerInterceptor {
+	return []interceptor.WorkerInterceptor{newLoggingInterceptor(), &deadLetterInterceptor{}}
 }
 
 // Workflows lists every workflow the worker runs. A new workflow is added

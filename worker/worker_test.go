@@ -94,7 +94,7 @@ func setup(t *testing.T) *testBundle {
 	const token = "operator-token-for-tests-0123456789"
 	b.api = httptest.NewServer(api.NewRouter(api.Config{
 		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 30 * time.Second,
-		Routes: []func(chi.Router){api.SystemRoutes(&system.Service{Temporal: c, TaskQueue: b.taskQueue}, token)},
+		Routes: []func(chi.Router){api.SystemRoutes(api.System{Diagnostics: &system.Service{Temporal: c, TaskQueue: b.taskQueue}, OperatorToken: token})},
 	}))
 	t.Cleanup(b.api.Close)
 	return b

@@ -239,9 +239,9 @@ func hookRegistry() *automation.Registry {
 	must(automation.Register(reg, "lead.followup", `{
 		"type": "object", "additionalProperties": false, "required": ["lead_id"],
 		"properties": {"lead_id": {"type": "string", "format": "uuid"}, "cadence": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 365}, "maxItems": 20}}
-	}`, workflows.LeadFollowUp, automation.WithOrg(), automation.WithWorkflowID(func(_ uuid.UUID, in map[string]any) string {
-		return "lead-followup/" + in["lead_id"].(string)
-	})))
+	}`, workflows.LeadFollowUp, automation.WithOrg(),
+		automation.WithWorkflowID(func(_ uuid.UUID, in map[string]any) string { return "lead-followup/" + in["lead_id"].(string) }),
+		automation.WithEntity("lead", func(_ uuid.UUID, in map[string]any) string { return in["lead_id"].(string) })))
 	return reg
 }
 
@@ -268,7 +268,10 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	c.Web = web.Handler()
 	c.Routes = []func(chi.Router){
 		api.ContractRoutes(),
-		api.SystemRoutes(&system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue}, cfg.OperatorToken),
+		api.SystemRoutes(api.System{
+			Diagnostics: &system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
+			DB:          d.db, DeadLetters: &ops.Service{Temporal: d.temporal}, OperatorToken: cfg.OperatorToken,
+		}),
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,
 			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},

@@ -9,7 +9,6 @@ import (
 
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/xentri/xentri/internal/cache"
 	itemporal "github.com/xentri/xentri/internal/temporal"
@@ -40,7 +39,7 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	defer c.Close()
 	id := "test-failing/" + org
 	wf, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: "xentri",
-		TypedSearchAttributes: temporal.NewSearchAttributes(itemporal.OrgID.ValueSet(org))},
+		TypedSearchAttributes: itemporal.Attributes(org, "org", org)},
 		workflows.Diagnostics, workflows.DiagnosticsInput{Checks: []string{"mainframe"}})
 	if err != nil {
 		t.Fatal(err)

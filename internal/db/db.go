@@ -26,6 +26,7 @@ const AppRole = "xentri_app"
 // every org's system_events, and sees no other tenant table.
 const RelayRole = "xentri_relay"
 
+
 // DB is the application's handle on Postgres.
 type DB struct {
 	Pool *pgxpool.Pool
@@ -82,6 +83,20 @@ func (db *DB) AsUser(ctx context.Context, userID uuid.UUID, fn func(ctx context.
 	return db.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, "SELECT set_config('app.current_user_id', $1, true)", userID.String()); err != nil {
 			return fmt.Errorf("set user: %w", err)
+		}
+		return fn(ctx, tx)
+	})
+}
+
+// AsOperator runs fn as the platform operator, for the operator's view
+// across orgs: the transaction sets app.operator, which the dead_letters
+// policies (and no others) accept in place of a tenant. Call it only for a
+// caller already proven to be the operator (the operator token, or a shell
+// with DATABASE_URL).
+func (db *DB) AsOperator(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return db.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('app.operator', 'on', true)"); err != nil {
+			return fmt.Errorf("become the operator: %w", err)
 		}
 		return fn(ctx, tx)
 	})

@@ -381,3 +381,65 @@ func TestEveryOrgIDCascadesFromOrgs(t *testing.T) {
 		t.Fatalf("found only %d tenant tables", seen)
 	}
 }
+
+// TestOperatorSeesEveryOrgsDeadLettersAndNothingElse: an operator
+// transaction reads and settles dead letters across orgs, and still sees no
+// other tenant row; a tenant transaction still sees only its org's letters.
+func TestOperatorSeesEveryOrgsDeadLettersAndNothingElse(t *testing.T) {
+	t.Parallel()
+	app, b := setup(t)
+	ctx := context.Background()
+	for _, org := range []uuid.UUID{b.orgA, b.orgB} {
+		err := app.InTenant(ctx, org, func(ctx context.Context, tx pgx.Tx) error {
+			_, err := dbsqlc.New(tx).RecordDeadLetter(ctx, dbsqlc.RecordDeadLetterParams{ID: uuid.New(), OrgID: org,
+				WorkflowType: "W", WorkflowID: "w/" + org.String(), RunID: "r", TaskQueue: "q", Input: []byte(`[]`),
+				FailureType: "T", FailureMessage: "m", Attempts: 1})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	var all []dbsqlc.DeadLetter
+	var members, leads int
+	err := app.AsOperator(ctx, func(ctx context.Context, tx pgx.Tx) (err error) {
+		q := dbsqlc.New(tx)
+		if all, err = q.ListAllDeadLetters(ctx, dbsqlc.ListAllDeadLettersParams{Lim: 100}); err != nil {
+			return err
+		}
+		for _, l := range all {
+			if err := q.SettleAnyDeadLetter(ctx, dbsqlc.SettleAnyDeadLetterParams{ID: l.ID, Status: "discarded"}); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM org_members").Scan(&members); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, "SELECT count(*) FROM leads").Scan(&leads)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 2 || members != 0 || leads != 0 {
+		t.Fatalf("the operator sees %d dead letters (want 2), %d members and %d leads (want 0)", len(all), members, leads)
+	}
+	// Outside AsOperator the mark is gone: a tenant sees its own letter only,
+	// now discarded by the operator.
+	err = app.InTenant(ctx, b.orgA, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := dbsqlc.New(tx).ListAllDeadLetters(ctx, dbsqlc.ListAllDeadLettersParams{Lim: 100})
+		if err != nil {
+			return err
+		}
+		if len(rows) != 1 || rows[0].OrgID != b.orgA || rows[0].Status != "discarded" {
+			t.Errorf("org A sees %+v, want its one discarded letter", rows)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := app.Pool.QueryRow(ctx, "SELECT count(*) FROM dead_letters").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("outside any transaction mark, %d dead letters are visible (err %v)", n, err)
+	}
+}

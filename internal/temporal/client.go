@@ -64,6 +64,6 @@ func clientOptions(hostPort, namespace string, log zerolog.Logger) (client.Optio
 		HostPort:     hostPort,
 		Namespace:    namespace,
 		Logger:       NewLogger(log),
-		Interceptors: []interceptor.ClientInterceptor{tracing},
+		Interceptors: []interceptor.ClientInterceptor{tracing, &requireAttributes{}},
 	}, nil
 }

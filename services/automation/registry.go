@@ -18,7 +18,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	itemporal "github.com/xentri/xentri/internal/temporal"
@@ -40,6 +39,8 @@ type Option func(*options)
 type options struct {
 	withOrg bool
 	id      func(org uuid.UUID, input map[string]any) string
+	kind    string
+	entity  func(org uuid.UUID, input map[string]any) string
 }
 
 // WithOrg sets the input's org_id to the caller's org after validation: the
@@ -51,6 +52,13 @@ func WithOrg() Option { return func(o *options) { o.withOrg = true } }
 // a run already going under it is returned rather than started twice.
 func WithWorkflowID(id func(org uuid.UUID, input map[string]any) string) Option {
 	return func(o *options) { o.id = id }
+}
+
+// WithEntity names what a run works on, for its XentriKind and
+// XentriEntityId search attributes; without it a run works on its org
+// (kind "org", entity the org id).
+func WithEntity(kind string, entity func(org uuid.UUID, input map[string]any) string) Option {
+	return func(o *options) { o.kind, o.entity = kind, entity }
 }
 
 // Registry holds the workflows that may be started by name.
@@ -80,7 +88,7 @@ func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workfl
 	if err != nil {
 		return fmt.Errorf("automation: %s schema: %w", name, err)
 	}
-	var o options
+	o := options{kind: "org", entity: func(org uuid.UUID, _ map[string]any) string { return org.String() }}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -158,7 +166,7 @@ func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(itemporal.OrgID.ValueSet(orgID.String())),
+		TypedSearchAttributes:    itemporal.Attributes(orgID.String(), e.opts.kind, e.opts.entity(orgID, fields)),
 	}, e.workflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {

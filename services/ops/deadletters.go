@@ -81,9 +81,11 @@ func (s *Store) RecordDeadLetter(ctx context.Context, d activities.DeadLetter) e
 // DeadLetter is what the ops API shows of one.
 type DeadLetter struct {
 	ID             uuid.UUID       `json:"id"`
+	OrgID          uuid.UUID       `json:"org_id"`
 	WorkflowType   string          `json:"workflow_type"`
 	WorkflowID     string          `json:"workflow_id"`
 	RunID          string          `json:"run_id"`
+	TaskQueue      string          `json:"task_queue"`
 	Input          json.RawMessage `json:"input"`
 	FailureType    string          `json:"failure_type"`
 	FailureMessage string          `json:"failure_message"`
@@ -91,9 +93,13 @@ type DeadLetter struct {
 	Status         string          `json:"status"`
 	RedriveRunID   *string         `json:"redrive_run_id"`
 	CreatedAt      time.Time       `json:"created_at"`
+	UpdatedAt      time.Time       `json:"updated_at"`
 }
 
-// Service lists, re-drives and discards an org's dead letters.
+// Service lists, re-drives and discards dead letters: an org's, for its
+// owners and admins (the methods taking a Membership), or every org's, for
+// the platform operator (the Operator* methods, in a db.AsOperator
+// transaction).
 type Service struct {
 	Temporal client.Client
 }
@@ -124,16 +130,101 @@ func (s *Service) Redrive(ctx context.Context, tx pgx.Tx, m core.Membership, id 
 	if err := canOperate(m); err != nil {
 		return DeadLetter{}, err
 	}
-	q := dbsqlc.New(tx)
-	row, err := q.GetDeadLetter(ctx, dbsqlc.GetDeadLetterParams{OrgID: m.OrgID, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return DeadLetter{}, services.Errorf(services.NotFound, "This organisation has no such dead letter.")
+	return s.redrive(ctx, tenantLetters{dbsqlc.New(tx), m.OrgID}, id, input)
+}
+
+// Discard closes a dead letter without running it again.
+func (s *Service) Discard(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID) error {
+	if err := canOperate(m); err != nil {
+		return err
 	}
+	_, err := s.discard(ctx, tenantLetters{dbsqlc.New(tx), m.OrgID}, id)
+	return err
+}
+
+// OperatorList pages through every org's dead letters (or one org's).
+func (s *Service) OperatorList(ctx context.Context, tx pgx.Tx, org *uuid.UUID, status *string, page core.Page) ([]DeadLetter, string, error) {
+	rows, err := dbsqlc.New(tx).ListAllDeadLetters(ctx, dbsqlc.ListAllDeadLettersParams{OrgID: org, Status: status, After: page.After, Lim: int32(page.Limit + 1)})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.DeadLetter) uuid.UUID { return r.ID }, fromRow)
+	return out, next, nil
+}
+
+// OperatorShow returns one dead letter of any org.
+func (s *Service) OperatorShow(ctx context.Context, tx pgx.Tx, id uuid.UUID) (DeadLetter, error) {
+	row, err := operatorLetters{dbsqlc.New(tx)}.get(ctx, id)
 	if err != nil {
 		return DeadLetter{}, err
 	}
+	return fromRow(row), nil
+}
+
+// OperatorRedrive is Redrive for a dead letter of any org.
+func (s *Service) OperatorRedrive(ctx context.Context, tx pgx.Tx, id uuid.UUID, input json.RawMessage) (DeadLetter, error) {
+	return s.redrive(ctx, operatorLetters{dbsqlc.New(tx)}, id, input)
+}
+
+// OperatorDiscard is Discard for a dead letter of any org.
+func (s *Service) OperatorDiscard(ctx context.Context, tx pgx.Tx, id uuid.UUID) (DeadLetter, error) {
+	return s.discard(ctx, operatorLetters{dbsqlc.New(tx)}, id)
+}
+
+// letters is where dead letters are looked up and settled: in one org, or
+// across orgs for the operator.
+type letters interface {
+	get(ctx context.Context, id uuid.UUID) (dbsqlc.DeadLetter, error) // locked for update
+	settle(ctx context.Context, id uuid.UUID, status string, runID *string) error
+}
+
+type tenantLetters struct {
+	q   *dbsqlc.Queries
+	org uuid.UUID
+}
+
+func (t tenantLetters) get(ctx context.Context, id uuid.UUID) (dbsqlc.DeadLetter, error) {
+	row, err := t.q.GetDeadLetter(ctx, dbsqlc.GetDeadLetterParams{OrgID: t.org, ID: id})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return row, services.Errorf(services.NotFound, "This organisation has no such dead letter.")
+	}
+	return row, err
+}
+
+func (t tenantLetters) settle(ctx context.Context, id uuid.UUID, status string, runID *string) error {
+	return t.q.SettleDeadLetter(ctx, dbsqlc.SettleDeadLetterParams{OrgID: t.org, ID: id, Status: status, RedriveRunID: runID})
+}
+
+type operatorLetters struct{ q *dbsqlc.Queries }
+
+func (o operatorLetters) get(ctx context.Context, id uuid.UUID) (dbsqlc.DeadLetter, error) {
+	row, err := o.q.GetAnyDeadLetter(ctx, id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return row, services.Errorf(services.NotFound, "No dead letter has id %s.", id)
+	}
+	return row, err
+}
+
+func (o operatorLetters) settle(ctx context.Context, id uuid.UUID, status string, runID *string) error {
+	return o.q.SettleAnyDeadLetter(ctx, dbsqlc.SettleAnyDeadLetterParams{ID: id, Status: status, RedriveRunID: runID})
+}
+
+// open fetches a dead letter that is still open.
+func open(ctx context.Context, l letters, id uuid.UUID) (dbsqlc.DeadLetter, error) {
+	row, err := l.get(ctx, id)
+	if err != nil {
+		return row, err
+	}
 	if row.Status != "open" {
-		return DeadLetter{}, services.Errorf(services.Conflict, "This dead letter is already %s.", row.Status)
+		return row, services.Errorf(services.Conflict, "This dead letter is already %s.", row.Status)
+	}
+	return row, nil
+}
+
+func (s *Service) redrive(ctx context.Context, l letters, id uuid.UUID, input json.RawMessage) (DeadLetter, error) {
+	row, err := open(ctx, l, id)
+	if err != nil {
+		return DeadLetter{}, err
 	}
 	if len(input) == 0 {
 		input = row.Input
@@ -148,14 +239,13 @@ func (s *Service) Redrive(ctx context.Context, tx pgx.Tx, m core.Membership, id 
 		argv[i] = a
 	}
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: row.WorkflowID, TaskQueue: row.TaskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(itemporal.OrgID.ValueSet(m.OrgID.String())),
+		ID: row.WorkflowID, TaskQueue: row.TaskQueue, TypedSearchAttributes: s.attributesOf(ctx, row),
 	}, row.WorkflowType, argv...)
 	if err != nil {
 		return DeadLetter{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not start the run: " + err.Error(), Err: err}
 	}
 	runID := run.GetRunID()
-	if err := q.SettleDeadLetter(ctx, dbsqlc.SettleDeadLetterParams{OrgID: m.OrgID, ID: id, Status: "redriven", RedriveRunID: &runID}); err != nil {
+	if err := l.settle(ctx, id, "redriven", &runID); err != nil {
 		return DeadLetter{}, err
 	}
 	d := fromRow(row)
@@ -163,27 +253,36 @@ func (s *Service) Redrive(ctx context.Context, tx pgx.Tx, m core.Membership, id 
 	return d, nil
 }
 
-// Discard closes a dead letter without running it again.
-func (s *Service) Discard(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID) error {
-	if err := canOperate(m); err != nil {
-		return err
+// attributesOf gives the new run the failed run's search attributes, so it
+// is found where the failed one was; when Temporal no longer has the failed
+// run, the org's.
+func (s *Service) attributesOf(ctx context.Context, row dbsqlc.DeadLetter) temporal.SearchAttributes {
+	org := row.OrgID.String()
+	updates := []temporal.SearchAttributeUpdate{}
+	if desc, err := s.Temporal.DescribeWorkflow(ctx, row.WorkflowID, row.RunID); err == nil {
+		updates = append(updates, desc.TypedSearchAttributes.Copy())
+		if kind, ok := desc.TypedSearchAttributes.GetKeyword(itemporal.Kind); ok && kind != "" {
+			return temporal.NewSearchAttributes(append(updates, itemporal.OrgID.ValueSet(org))...)
+		}
 	}
-	q := dbsqlc.New(tx)
-	row, err := q.GetDeadLetter(ctx, dbsqlc.GetDeadLetterParams{OrgID: m.OrgID, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return services.Errorf(services.NotFound, "This organisation has no such dead letter.")
-	}
+	return itemporal.Attributes(org, "org", org, updates...)
+}
+
+func (s *Service) discard(ctx context.Context, l letters, id uuid.UUID) (DeadLetter, error) {
+	row, err := open(ctx, l, id)
 	if err != nil {
-		return err
+		return DeadLetter{}, err
 	}
-	if row.Status != "open" {
-		return services.Errorf(services.Conflict, "This dead letter is already %s.", row.Status)
+	if err := l.settle(ctx, id, "discarded", nil); err != nil {
+		return DeadLetter{}, err
 	}
-	return q.SettleDeadLetter(ctx, dbsqlc.SettleDeadLetterParams{OrgID: m.OrgID, ID: id, Status: "discarded"})
+	d := fromRow(row)
+	d.Status = "discarded"
+	return d, nil
 }
 
 func fromRow(r dbsqlc.DeadLetter) DeadLetter {
-	return DeadLetter{ID: r.ID, WorkflowType: r.WorkflowType, WorkflowID: r.WorkflowID, RunID: r.RunID, Input: r.Input,
-		FailureType: r.FailureType, FailureMessage: r.FailureMessage, Attempts: r.Attempts, Status: r.Status,
-		RedriveRunID: r.RedriveRunID, CreatedAt: r.CreatedAt}
+	return DeadLetter{ID: r.ID, OrgID: r.OrgID, WorkflowType: r.WorkflowType, WorkflowID: r.WorkflowID, RunID: r.RunID, TaskQueue: r.TaskQueue,
+		Input: r.Input, FailureType: r.FailureType, FailureMessage: r.FailureMessage, Attempts: r.Attempts, Status: r.Status,
+		RedriveRunID: r.RedriveRunID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }

@@ -13,7 +13,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/cache"
@@ -117,8 +116,7 @@ func (s *Service) startFollowUps(ctx context.Context, lead *Lead) error {
 		ID:                       id,
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			itemporal.OrgID.ValueSet(lead.OrgID.String()), itemporal.LeadID.ValueSet(lead.ID.String())),
+		TypedSearchAttributes: itemporal.Attributes(lead.OrgID.String(), "lead", lead.ID.String(), itemporal.LeadID.ValueSet(lead.ID.String())),
 	}, workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: lead.OrgID.String(), LeadID: lead.ID.String(), Day: s.FollowUpDay})
 	if err != nil {
 		return &services.Error{Code: services.Unavailable, Message: "The lead's follow-ups could not be scheduled; nothing was stored, try again.", Err: err}

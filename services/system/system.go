@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/xentri/xentri/activities"
+	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/workflows"
 )
@@ -35,8 +36,9 @@ func (s *Service) Diagnostics(ctx context.Context, requestID string, checks []st
 	}
 	id := "system-diagnostics/" + requestID
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:        id,
-		TaskQueue: s.TaskQueue,
+		ID:                    id,
+		TaskQueue:             s.TaskQueue,
+		TypedSearchAttributes: itemporal.Attributes(itemporal.PlatformOrg, "system", requestID),
 	}, workflows.Diagnostics, workflows.DiagnosticsInput{Checks: checks})
 	if err != nil {
 		return workflows.DiagnosticsResult{}, id, &services.Error{Code: services.Unavailable, Message: "Temporal did not accept the workflow.", Err: err}

@@ -11,6 +11,32 @@ import (
 	"github.com/google/uuid"
 )
 
+const getAnyDeadLetter = `-- name: GetAnyDeadLetter :one
+SELECT id, org_id, workflow_type, workflow_id, run_id, task_queue, input, failure_type, failure_message, attempts, status, redrive_run_id, created_at, updated_at FROM dead_letters WHERE id = $1 FOR UPDATE
+`
+
+func (q *Queries) GetAnyDeadLetter(ctx context.Context, id uuid.UUID) (DeadLetter, error) {
+	row := q.db.QueryRow(ctx, getAnyDeadLetter, id)
+	var i DeadLetter
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.WorkflowType,
+		&i.WorkflowID,
+		&i.RunID,
+		&i.TaskQueue,
+		&i.Input,
+		&i.FailureType,
+		&i.FailureMessage,
+		&i.Attempts,
+		&i.Status,
+		&i.RedriveRunID,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getDeadLetter = `-- name: GetDeadLetter :one
 SELECT id, org_id, workflow_type, workflow_id, run_id, task_queue, input, failure_type, failure_message, attempts, status, redrive_run_id, created_at, updated_at FROM dead_letters WHERE org_id = $1 AND id = $2 FOR UPDATE
 `
@@ -40,6 +66,64 @@ func (q *Queries) GetDeadLetter(ctx context.Context, arg GetDeadLetterParams) (D
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const listAllDeadLetters = `-- name: ListAllDeadLetters :many
+
+SELECT id, org_id, workflow_type, workflow_id, run_id, task_queue, input, failure_type, failure_message, attempts, status, redrive_run_id, created_at, updated_at FROM dead_letters
+ WHERE ($1::text IS NULL OR status = $1::text)
+   AND ($2::uuid IS NULL OR org_id = $2::uuid)
+   AND ($3::uuid IS NULL OR id > $3::uuid)
+ ORDER BY id
+ LIMIT $4
+`
+
+type ListAllDeadLettersParams struct {
+	Status *string
+	OrgID  *uuid.UUID
+	After  *uuid.UUID
+	Lim    int32
+}
+
+// Operator queries (db.AsOperator): every org's dead letters.
+func (q *Queries) ListAllDeadLetters(ctx context.Context, arg ListAllDeadLettersParams) ([]DeadLetter, error) {
+	rows, err := q.db.Query(ctx, listAllDeadLetters,
+		arg.Status,
+		arg.OrgID,
+		arg.After,
+		arg.Lim,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DeadLetter
+	for rows.Next() {
+		var i DeadLetter
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.WorkflowType,
+			&i.WorkflowID,
+			&i.RunID,
+			&i.TaskQueue,
+			&i.Input,
+			&i.FailureType,
+			&i.FailureMessage,
+			&i.Attempts,
+			&i.Status,
+			&i.RedriveRunID,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listDeadLetters = `-- name: ListDeadLetters :many
@@ -152,6 +236,22 @@ func (q *Queries) RecordDeadLetter(ctx context.Context, arg RecordDeadLetterPara
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const settleAnyDeadLetter = `-- name: SettleAnyDeadLetter :exec
+UPDATE dead_letters SET status = $1, redrive_run_id = $2, updated_at = now()
+ WHERE id = $3
+`
+
+type SettleAnyDeadLetterParams struct {
+	Status       string
+	RedriveRunID *string
+	ID           uuid.UUID
+}
+
+func (q *Queries) SettleAnyDeadLetter(ctx context.Context, arg SettleAnyDeadLetterParams) error {
+	_, err := q.db.Exec(ctx, settleAnyDeadLetter, arg.Status, arg.RedriveRunID, arg.ID)
+	return err
 }
 
 const settleDeadLetter = `-- name: SettleDeadLetter :exec

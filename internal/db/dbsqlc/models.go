@@ -164,6 +164,14 @@ type OrgMember struct {
 	UpdatedAt time.Time
 }
 
+type SalesSetting struct {
+	OrgID               uuid.UUID
+	FollowupCadenceDays []int32
+	UpdatedBy           *uuid.UUID
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
 type SystemEvent struct {
 	ID          uuid.UUID
 	OrgID       uuid.UUID
