@@ -51,6 +51,8 @@ Configuration comes from the environment; ` + "`xentri env`" + ` lists every var
 		newMigrateCmd(getenv, stdout, stderr),
 		newEventsCmd(getenv, stdout, stderr),
 		newReplayCmd(getenv, stdout, stderr),
+		newDLQCmd(getenv, stdout, stderr),
+		newWorkflowsCmd(getenv, stdout, stderr),
 		newEnvCmd(stdout),
 		newVersionCmd(stdout),
 		newHealthcheckCmd(getenv, stdout),
