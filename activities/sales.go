@@ -5,26 +5,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/workflow"
-)
-
-// DatabaseOptions is the retry policy of activities that only talk to
-// Postgres: quick, retried for a while, validation and missing rows final.
-var DatabaseOptions = workflow.ActivityOptions{
-	StartToCloseTimeout: 30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:        time.Second,
-		BackoffCoefficient:     2,
-		MaximumInterval:        time.Minute,
-		MaximumAttempts:        10,
-		NonRetryableErrorTypes: []string{ErrInvalidInput, ErrLeadGone},
-	},
-}
-
-// Application error types activities return for final failures.
-const (
-	ErrInvalidInput = "InvalidInput"
-	ErrLeadGone     = "LeadGone"
 )
 
 // FollowUpDue is one follow-up step falling due.
@@ -45,9 +25,29 @@ type FollowUpRecorder interface {
 	RecordFollowUpDue(ctx context.Context, f FollowUpDue) error
 }
 
+// FollowUpPlan is the cadence a lead's follow-ups run on.
+type FollowUpPlan struct {
+	Cadence []int         `json:"cadence"` // days
+	Day     time.Duration `json:"day"`     // a day's length; 24h when zero
+}
+
+// FollowUpPlanner reads an org's follow-up cadence from its sales settings.
+type FollowUpPlanner interface {
+	FollowUpPlan(ctx context.Context, orgID string) (FollowUpPlan, error)
+}
+
 // Sales holds the sales engine's activities.
 type Sales struct {
 	FollowUps FollowUpRecorder
+	Planner   FollowUpPlanner
+}
+
+// PlanFollowUps returns the org's follow-up cadence.
+func (s *Sales) PlanFollowUps(ctx context.Context, orgID string) (FollowUpPlan, error) {
+	if orgID == "" {
+		return FollowUpPlan{}, temporal.NewNonRetryableApplicationError("follow-up plan without org", ErrInvalidInput, nil)
+	}
+	return s.Planner.FollowUpPlan(ctx, orgID)
 }
 
 // RecordFollowUpDue records a due follow-up step.

@@ -39,6 +39,35 @@ func (h *leadHandlers) mountTenant(r chi.Router) {
 	r.Get("/leads/{leadID}/activities", h.activities)
 	r.Get("/leads/{leadID}/followups", h.followUps)
 	r.Post("/leads/{leadID}/followups/snooze", h.snooze)
+	r.Get("/settings/sales", h.getSettings)
+	r.Put("/settings/sales", h.putSettings)
+}
+
+func (h *leadHandlers) getSettings(w http.ResponseWriter, r *http.Request) {
+	tx, m := tenantFrom(r)
+	set, err := h.sales.GetSettings(r.Context(), tx, m)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, set, Meta{})
+}
+
+func (h *leadHandlers) putSettings(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		FollowUpCadenceDays []int `json:"followup_cadence_days"`
+	}
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	tx, m := tenantFrom(r)
+	set, err := h.sales.PutSettings(r.Context(), tx, m, sales.Settings{FollowUpCadenceDays: in.FollowUpCadenceDays})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, set, Meta{})
 }
 
 func (h *leadHandlers) followUps(w http.ResponseWriter, r *http.Request) {

@@ -134,3 +134,40 @@ func TestPublicLeadCapture(t *testing.T) {
 	}
 	wantProblem(t, last, http.StatusTooManyRequests)
 }
+
+// TestSalesSettings: the cadence is the default until an owner sets one;
+// a malformed cadence is a problem naming the field; a plain member may read
+// but not change it.
+func TestSalesSettings(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	ada, bob := b.signUp(t, "ada-settings"), b.signUp(t, "bob-settings")
+	org := ada.orgID.String()
+	as := func(who account, method string, body any) result {
+		return b.do(t, req{method: method, path: "/api/v1/settings/sales", body: body, token: who.token, org: org})
+	}
+	got := as(ada, "GET", nil).data(t)
+	if got["source"] != "default" || len(got["followup_cadence_days"].([]any)) != 3 {
+		t.Fatalf("settings before any = %v, want the default [1 3 7]", got)
+	}
+	for _, bad := range []any{[]int{}, []int{3, 1}, []int{0, 2}, []int{1, 400}, []int{2, 2}} {
+		res := as(ada, "PUT", map[string]any{"followup_cadence_days": bad})
+		wantProblem(t, res, http.StatusBadRequest)
+		if !strings.Contains(string(res.body), `"followup_cadence_days"`) {
+			t.Errorf("PUT %v: the problem does not name the field: %s", bad, res.body)
+		}
+	}
+	if res := as(ada, "PUT", map[string]any{"followup_cadence_days": []int{2, 5, 14}}); res.status != http.StatusOK {
+		t.Fatalf("put: %d %s", res.status, res.body)
+	}
+	got = as(ada, "GET", nil).data(t)
+	if days := got["followup_cadence_days"].([]any); got["source"] != "org" || len(days) != 3 || days[2] != float64(14) {
+		t.Fatalf("settings after put = %v", got)
+	}
+
+	b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/members", token: ada.token, org: org, body: map[string]string{"email": bob.email, "role": "member"}})
+	if res := as(bob, "GET", nil); res.status != http.StatusOK {
+		t.Fatalf("a member reads the settings: %d %s", res.status, res.body)
+	}
+	wantProblem(t, as(bob, "PUT", map[string]any{"followup_cadence_days": []int{1}}), http.StatusForbidden)
+}

@@ -27,6 +27,9 @@ type Deps struct {
 	Redis  *redis.Client
 	Blob   *blob.Store
 	Events *events.Writer
+	// FollowUpDay is how long a day of the follow-up cadence lasts
+	// (XENTRI_FOLLOWUP_DAY); 24h when zero.
+	FollowUpDay time.Duration
 }
 
 // New returns a worker for taskQueue with every workflow and activity
@@ -69,6 +72,9 @@ func Register(r sdkworker.Registry, deps Deps) {
 		"redis":          func(ctx context.Context) error { return deps.Redis.Ping(ctx).Err() },
 		"object_storage": deps.Blob.Ping,
 	}})
-	r.RegisterActivity(&activities.Sales{FollowUps: &sales.FollowUps{DB: deps.DB, Events: deps.Events}})
+	r.RegisterActivity(&activities.Sales{
+		FollowUps: &sales.FollowUps{DB: deps.DB, Events: deps.Events},
+		Planner:   &sales.Planner{DB: deps.DB, Day: deps.FollowUpDay},
+	})
 	r.RegisterActivity(&activities.DeadLetters{Store: &ops.Store{DB: deps.DB, Events: deps.Events, Redis: deps.Redis}})
 }

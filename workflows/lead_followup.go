@@ -70,6 +70,22 @@ type LeadStatusSignal struct {
 // the next one, which n8n turns into an e-mail or a Slack message. Its id is
 // lead-followup/{lead_id}.
 func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
+	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions)
+	var a *activities.Sales
+	// A first run without a cadence of its own asks for the org's (its
+	// sales settings). Runs recorded before this existed used the default
+	// at once: GetVersion keeps them replaying (see doc.go).
+	if in.State == nil && len(in.Cadence) == 0 &&
+		workflow.GetVersion(ctx, "cadence-from-settings", workflow.DefaultVersion, 1) == 1 {
+		var plan activities.FollowUpPlan
+		if err := workflow.ExecuteActivity(ctx, a.PlanFollowUps, in.OrgID).Get(ctx, &plan); err != nil {
+			return FUState{}, err
+		}
+		in.Cadence = plan.Cadence
+		if in.Day == 0 {
+			in.Day = plan.Day
+		}
+	}
 	if len(in.Cadence) == 0 {
 		in.Cadence = DefaultCadence
 	}
@@ -81,9 +97,6 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	if err := workflow.SetQueryHandler(ctx, QueryFollowUps, func() (FUState, error) { return st, nil }); err != nil {
 		return st, err
 	}
-	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions)
-	var a *activities.Sales
-
 	statusCh := workflow.GetSignalChannel(ctx, SignalLeadStatus)
 	snoozeCh := workflow.GetSignalChannel(ctx, SignalSnooze)
 	stepsThisRun := 0

@@ -30,17 +30,36 @@ func (r *recorder) RecordFollowUpDue(_ context.Context, f activities.FollowUpDue
 	return nil
 }
 
+// planner answers with an org's cadence, as the sales settings would.
+type planner struct {
+	cadence []int
+	calls   int
+}
+
+func (p *planner) FollowUpPlan(_ context.Context, org string) (activities.FollowUpPlan, error) {
+	p.calls++
+	if p.cadence == nil {
+		return activities.FollowUpPlan{Cadence: workflows.DefaultCadence}, nil
+	}
+	return activities.FollowUpPlan{Cadence: p.cadence}, nil
+}
+
 func run(t *testing.T, setup func(env *testsuite.TestWorkflowEnvironment)) (workflows.FUState, []activities.FollowUpDue, time.Time) {
+	t.Helper()
+	return runWith(t, &planner{}, workflows.LeadFollowUpInput{OrgID: "org-1", LeadID: "lead-1"}, setup)
+}
+
+func runWith(t *testing.T, plan *planner, in workflows.LeadFollowUpInput, setup func(env *testsuite.TestWorkflowEnvironment)) (workflows.FUState, []activities.FollowUpDue, time.Time) {
 	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	rec := &recorder{}
-	env.RegisterActivity(&activities.Sales{FollowUps: rec})
+	env.RegisterActivity(&activities.Sales{FollowUps: rec, Planner: plan})
 	start := env.Now()
 	if setup != nil {
 		setup(env)
 	}
-	env.ExecuteWorkflow(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: "org-1", LeadID: "lead-1"})
+	env.ExecuteWorkflow(workflows.LeadFollowUp, in)
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
 	}
@@ -125,7 +144,7 @@ func TestAGoneLeadEndsQuietly(t *testing.T) {
 	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Sales{FollowUps: &recorder{fail: temporal.NewNonRetryableApplicationError("gone", activities.ErrLeadGone, nil)}})
+	env.RegisterActivity(&activities.Sales{FollowUps: &recorder{fail: temporal.NewNonRetryableApplicationError("gone", activities.ErrLeadGone, nil)}, Planner: &planner{}})
 	env.ExecuteWorkflow(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: "o", LeadID: "l"})
 	var st workflows.FUState
 	if err := env.GetWorkflowError(); err != nil {
@@ -141,7 +160,7 @@ func TestQueryShowsTheSteps(t *testing.T) {
 	t.Parallel()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
-	env.RegisterActivity(&activities.Sales{FollowUps: &recorder{}})
+	env.RegisterActivity(&activities.Sales{FollowUps: &recorder{}, Planner: &planner{}})
 	env.RegisterDelayedCallback(func() {
 		v, err := env.QueryWorkflow(workflows.QueryFollowUps)
 		if err != nil {
@@ -155,4 +174,21 @@ func TestQueryShowsTheSteps(t *testing.T) {
 		}
 	}, 2*24*time.Hour)
 	env.ExecuteWorkflow(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: "o", LeadID: "l"})
+}
+
+// TestTheOrgsCadenceComesFromItsSettings: without a cadence of its own, a
+// lead follows its org's sales settings; with one (the hook's input), the
+// settings are not asked.
+func TestTheOrgsCadenceComesFromItsSettings(t *testing.T) {
+	t.Parallel()
+	plan := &planner{cadence: []int{2, 5}}
+	st, steps, start := runWith(t, plan, workflows.LeadFollowUpInput{OrgID: "org-1", LeadID: "lead-1"}, nil)
+	if got := days(start, steps); !equal(got, []float64{2, 5}) || st.Ended != "cadence_done" || plan.calls != 1 {
+		t.Fatalf("steps at days %v, ended %q, plan asked %d times; want [2 5], cadence_done, once", got, st.Ended, plan.calls)
+	}
+	plan = &planner{cadence: []int{2, 5}}
+	_, steps, start = runWith(t, plan, workflows.LeadFollowUpInput{OrgID: "org-1", LeadID: "lead-1", Cadence: []int{4}}, nil)
+	if got := days(start, steps); !equal(got, []float64{4}) || plan.calls != 0 {
+		t.Fatalf("with its own cadence: steps at days %v, plan asked %d times; want [4], never", got, plan.calls)
+	}
 }

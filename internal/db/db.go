@@ -26,7 +26,6 @@ const AppRole = "xentri_app"
 // every org's system_events, and sees no other tenant table.
 const RelayRole = "xentri_relay"
 
-
 // DB is the application's handle on Postgres.
 type DB struct {
 	Pool *pgxpool.Pool

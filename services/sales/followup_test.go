@@ -3,6 +3,7 @@ package sales_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -61,5 +62,38 @@ func TestADueStepIsRecordedOnce(t *testing.T) {
 	var appErr *temporal.ApplicationError
 	if err := f.RecordFollowUpDue(ctx, due); !errors.As(err, &appErr) || appErr.Type() != activities.ErrLeadGone || !appErr.NonRetryable() {
 		t.Fatalf("gone lead: %v", err)
+	}
+}
+
+// TestThePlanFollowsTheOrgsSettings: the FollowUpPlan activity answers the
+// default cadence until the org stores its own, and then that one, with the
+// configured day length.
+func TestThePlanFollowsTheOrgsSettings(t *testing.T) {
+	d := testenv.DB(t)
+	ctx := context.Background()
+	org := uuid.Must(uuid.NewV7())
+	if err := d.App.InTenant(ctx, org, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := dbsqlc.New(tx).CreateOrg(ctx, dbsqlc.CreateOrgParams{ID: org, Name: "o"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := &sales.Planner{DB: d.App, Day: time.Minute}
+	plan, err := p.FollowUpPlan(ctx, org.String())
+	if err != nil || fmt.Sprint(plan.Cadence) != "[1 3 7]" || plan.Day != time.Minute {
+		t.Fatalf("plan without settings = %+v, %v; want [1 3 7] and a minute", plan, err)
+	}
+	if err := d.App.InTenant(ctx, org, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := dbsqlc.New(tx).PutSalesSettings(ctx, dbsqlc.PutSalesSettingsParams{OrgID: org, FollowupCadenceDays: []int32{2, 9}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if plan, err = p.FollowUpPlan(ctx, org.String()); err != nil || fmt.Sprint(plan.Cadence) != "[2 9]" {
+		t.Fatalf("plan with settings = %+v, %v; want [2 9]", plan, err)
+	}
+	var appErr *temporal.ApplicationError
+	if _, err := p.FollowUpPlan(ctx, "not-an-org"); !errors.As(err, &appErr) || !appErr.NonRetryable() {
+		t.Fatalf("a malformed org: %v, want a non-retryable error", err)
 	}
 }

@@ -38,9 +38,6 @@ type Service struct {
 	// HighValue notifies the org of a new lead worth at least this much, in
 	// minor units of any currency; 0 turns it off.
 	HighValue int64
-	// FollowUpDay is how long a day of the follow-up cadence lasts; 24h when
-	// zero. Development shortens it.
-	FollowUpDay time.Duration
 }
 
 // FollowUpWorkflowID is the id of a lead's follow-up workflow.
@@ -116,8 +113,8 @@ func (s *Service) startFollowUps(ctx context.Context, lead *Lead) error {
 		ID:                       id,
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes: itemporal.Attributes(lead.OrgID.String(), "lead", lead.ID.String(), itemporal.LeadID.ValueSet(lead.ID.String())),
-	}, workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: lead.OrgID.String(), LeadID: lead.ID.String(), Day: s.FollowUpDay})
+		TypedSearchAttributes:    itemporal.Attributes(lead.OrgID.String(), "lead", lead.ID.String(), itemporal.LeadID.ValueSet(lead.ID.String())),
+	}, workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: lead.OrgID.String(), LeadID: lead.ID.String()})
 	if err != nil {
 		return &services.Error{Code: services.Unavailable, Message: "The lead's follow-ups could not be scheduled; nothing was stored, try again.", Err: err}
 	}

@@ -1,0 +1,97 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Application error types activities return for final failures: Temporal
+// does not retry them, whatever the policy.
+const (
+	ErrInvalidInput = "InvalidInput"     // the input can never succeed
+	ErrForbidden    = "PermissionDenied" // the org or token may not do this
+	ErrNotFound     = "NotFound"         // what the activity works on is gone
+	ErrLeadGone     = "LeadGone"         // the lead was deleted
+)
+
+// final lists the error types no policy retries.
+var final = []string{ErrInvalidInput, ErrForbidden, ErrNotFound, ErrLeadGone}
+
+// The named activity options, one per kind of dependency. A workflow picks
+// the one that matches what its activity talks to:
+//
+//	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions)
+//
+// Long activities (object storage transfers, LLM calls) must heartbeat
+// (KeepAlive) within HeartbeatTimeout, so a worker that died mid-call is
+// noticed in seconds rather than at the end of StartToCloseTimeout.
+var (
+	// DatabaseOptions: Postgres only. Quick; retried for a few minutes,
+	// which rides out a failover or a restart.
+	DatabaseOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+			MaximumAttempts: 10, NonRetryableErrorTypes: final,
+		},
+	}
+	// ObjectStorageOptions: S3 reads and writes (site builds, uploads).
+	ObjectStorageOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 5 * time.Minute,
+		HeartbeatTimeout:    30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 2 * time.Minute,
+			MaximumAttempts: 8, NonRetryableErrorTypes: final,
+		},
+	}
+	// HTTPOptions: outbound HTTP to third parties (n8n, webhooks, DNS and
+	// hosting APIs), which may be down for a while: retried for about an
+	// hour with a capped backoff.
+	HTTPOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
+			MaximumAttempts: 12, NonRetryableErrorTypes: final,
+		},
+	}
+	// LLMOptions: a hosted model's completion. Slow and rate-limited:
+	// heartbeats while the answer streams, few attempts, long pauses
+	// (a 429 is worth waiting out, not hammering).
+	LLMOptions = workflow.ActivityOptions{
+		StartToCloseTimeout: 3 * time.Minute,
+		HeartbeatTimeout:    20 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: 10 * time.Second, BackoffCoefficient: 3, MaximumInterval: 5 * time.Minute,
+			MaximumAttempts: 5, NonRetryableErrorTypes: final,
+		},
+	}
+)
+
+// KeepAlive heartbeats every interval until the returned stop is called
+// (or ctx ends), for a long activity blocked in one call, such as an
+// upload or a model's answer. Call stop before returning.
+func KeepAlive(ctx context.Context, every time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				activity.RecordHeartbeat(ctx)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
