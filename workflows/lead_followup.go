@@ -48,6 +48,7 @@ type FUState struct {
 	Day      time.Duration `json:"day,omitempty"`     // a day's length; 24h when zero
 	Anchor   time.Time     `json:"anchor"`            // the cadence counts from here
 	NextStep int           `json:"next_step"`         // index into the cadence
+	Round    int           `json:"round,omitempty"`   // times the cadence restarted (contacted)
 	Snoozed  *time.Time    `json:"snoozed,omitempty"` // the next step waits until then
 	Done     []FUStep      `json:"done"`              // steps recorded so far
 	Ended    string        `json:"ended,omitempty"`   // won | lost | cadence_done
@@ -130,6 +131,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 				st.Ended = s.Status
 			case "contacted":
 				st.Anchor, st.NextStep, st.Snoozed = workflow.Now(ctx), 0, nil
+				st.Round++
 			}
 		})
 		sel.AddReceive(snoozeCh, func(c workflow.ReceiveChannel, _ bool) {
@@ -150,8 +152,11 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		}
 		err := workflow.ExecuteActivity(ctx, a.RecordFollowUpDue, activities.FollowUpDue{
 			OrgID: in.OrgID, LeadID: in.LeadID, Step: step.Step, DueAt: due, NextDueAt: next,
-			// The step's own idempotency key: a retried activity records it once.
-			Key: workflow.GetInfo(ctx).WorkflowExecution.ID + "/" + strconv.Itoa(step.Step) + "/" + due.UTC().Format(time.RFC3339),
+			// The step's own idempotency key: a retried activity records it
+			// once, and so does a run re-driven from a dead letter, which
+			// starts the cadence over from the same input. Only a restart by
+			// "contacted" (a new round) makes the steps new.
+			Key: workflow.GetInfo(ctx).WorkflowExecution.ID + "/round/" + strconv.Itoa(st.Round) + "/step/" + strconv.Itoa(step.Step),
 		}).Get(ctx, nil)
 		var appErr *temporal.ApplicationError
 		if errors.As(err, &appErr) && appErr.Type() == activities.ErrLeadGone {
