@@ -24,8 +24,26 @@ func (h *opsHandlers) mountTenant(r chi.Router) {
 	r.Post("/ops/dead-letters/{deadLetterID}/discard", h.discard)
 }
 
+// letterStatus reads the status filter of a dead letter list: one of open,
+// redriven, discarded, or none for all.
+func letterStatus(r *http.Request) (*string, error) {
+	s := r.URL.Query().Get("status")
+	switch s {
+	case "":
+		return nil, nil
+	case "open", "redriven", "discarded":
+		return &s, nil
+	}
+	return nil, &services.Error{Code: services.Invalid, Message: "status must be open, redriven or discarded (or absent, for all).",
+		Fields: map[string]string{"status": "must be open, redriven or discarded"}}
+}
+
 func (h *opsHandlers) list(w http.ResponseWriter, r *http.Request) {
-	status := optional(r.URL.Query().Get("status"))
+	status, err := letterStatus(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	listInTenant(w, r, func(ctx context.Context, tx pgx.Tx, m core.Membership, p core.Page) ([]ops.DeadLetter, string, error) {
 		return h.ops.List(ctx, tx, m, status, p)
 	})
@@ -84,7 +102,11 @@ func (h *operatorDeadLetters) list(w http.ResponseWriter, r *http.Request) {
 		}
 		org = &id
 	}
-	status := optional(r.URL.Query().Get("status"))
+	status, err := letterStatus(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
 	var items []ops.DeadLetter
 	var next string
 	err = h.db.AsOperator(r.Context(), func(ctx context.Context, tx pgx.Tx) (err error) {

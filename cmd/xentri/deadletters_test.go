@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -25,6 +26,7 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	}
 	env := devEnv(t, t.TempDir())
 	env["TEMPORAL_ADDRESS"] = testenv.Temporal(t)
+	env["XENTRI_OPERATOR_TOKEN"] = "operator-token-of-the-dead-letters-test"
 	run := startDev(t, env)
 	res := call(t, "POST", run.url("/api/v1/auth/signup"), `{"email":"ops@example.test","password":"correct horse battery"}`, nil)
 	d := res.data()
@@ -88,6 +90,82 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	if n := len(call(t, "GET", run.url("/api/v1/ops/dead-letters?status=open"), "", auth).body["data"].([]any)); n != 0 {
 		t.Errorf("%d open dead letters after the redrive", n)
 	}
+
+	// The platform operator sees it across orgs, by API and by xentri dlq.
+	operator := map[string]string{"Authorization": "Bearer " + env["XENTRI_OPERATOR_TOKEN"]}
+	all := call(t, "GET", run.url("/api/v1/system/dead-letters?org_id="+org), "", operator)
+	if rows, _ := all.body["data"].([]any); all.status != http.StatusOK || len(rows) != 1 || rows[0].(map[string]any)["status"] != "redriven" {
+		t.Fatalf("operator list: %d %s", all.status, all.raw)
+	}
+	if res := call(t, "GET", run.url("/api/v1/system/dead-letters?status=bogus"), "", operator); res.status != http.StatusBadRequest {
+		t.Errorf("an unknown status: %d, want 400", res.status)
+	}
+	if res := call(t, "GET", run.url("/api/v1/system/dead-letters"), "", auth); res.status != http.StatusUnauthorized {
+		t.Errorf("an org owner's token on the operator view: %d, want 401", res.status)
+	}
+	cli := map[string]string{"TEMPORAL_ADDRESS": env["TEMPORAL_ADDRESS"], "DATABASE_URL": env["DATABASE_URL"]}
+	second := fail(t, c, "test-failing-2/"+org, org)
+	var listed []map[string]any
+	for start := time.Now(); time.Since(start) < 10*time.Second && len(listed) == 0; time.Sleep(100 * time.Millisecond) {
+		out := &testenv.Buffer{}
+		if code := run2(t, []string{"dlq", "list", "--org", org, "--json"}, cli, out); code != 0 {
+			t.Fatalf("xentri dlq list exited %d: %s", code, out)
+		}
+		_ = json.Unmarshal([]byte(out.String()), &listed)
+	}
+	if len(listed) != 1 || listed[0]["workflow_id"] != second {
+		t.Fatalf("xentri dlq list = %v, want the one open letter of %s", listed, second)
+	}
+	letterID := listed[0]["id"].(string)
+	shown := &testenv.Buffer{}
+	if code := run2(t, []string{"dlq", "show", letterID}, cli, shown); code != 0 || !strings.Contains(shown.String(), "mainframe") {
+		t.Errorf("xentri dlq show exited %d: %s", code, shown)
+	}
+	redriven := &testenv.Buffer{}
+	if code := run2(t, []string{"dlq", "redrive", letterID, "--input", `[{"checks":["redis"]}]`}, cli, redriven); code != 0 || !strings.Contains(redriven.String(), "new run") {
+		t.Fatalf("xentri dlq redrive exited %d: %s", code, redriven)
+	}
+	var res2 workflows.DiagnosticsResult
+	if err := c.GetWorkflow(context.Background(), second, "").Get(context.Background(), &res2); err != nil || res2.Checks["redis"] != "ok" {
+		t.Fatalf("the run re-driven by xentri dlq: %+v, %v", res2, err)
+	}
+	if desc, err := c.DescribeWorkflow(context.Background(), second, ""); err != nil {
+		t.Fatal(err)
+	} else if kind, _ := desc.TypedSearchAttributes.GetKeyword(itemporal.Kind); kind != "org" {
+		t.Errorf("the re-driven run's XentriKind = %q, want the failed run's", kind)
+	}
+	if code := run2(t, []string{"dlq", "discard", letterID}, cli, &testenv.Buffer{}); code != 1 {
+		t.Errorf("discarding a re-driven letter exited %d, want 1", code)
+	}
+	third := fail(t, c, "test-failing-3/"+org, org)
+	var thirdID string
+	for start := time.Now(); time.Since(start) < 10*time.Second && thirdID == ""; time.Sleep(100 * time.Millisecond) {
+		rows, _ := call(t, "GET", run.url("/api/v1/system/dead-letters?org_id="+org), "", operator).body["data"].([]any)
+		for _, r := range rows {
+			if r.(map[string]any)["workflow_id"] == third {
+				thirdID = r.(map[string]any)["id"].(string)
+			}
+		}
+	}
+	if res := call(t, "POST", run.url("/api/v1/system/dead-letters/"+thirdID+"/discard"), "", operator); res.status != http.StatusOK || res.data()["status"] != "discarded" {
+		t.Fatalf("operator discard: %d %s", res.status, res.raw)
+	}
+}
+
+// fail runs a Diagnostics workflow of org that fails for good (an unknown
+// check) and returns its id.
+func fail(t *testing.T, c client.Client, id, org string) string {
+	t.Helper()
+	wf, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: "xentri",
+		TypedSearchAttributes: itemporal.Attributes(org, "org", org)},
+		workflows.Diagnostics, workflows.DiagnosticsInput{Checks: []string{"mainframe"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wf.Get(context.Background(), nil); err == nil {
+		t.Fatalf("%s did not fail", id)
+	}
+	return id
 }
 
 // run2 runs the xentri command line with env as its whole environment.

@@ -111,7 +111,8 @@ func canOperate(m core.Membership) error {
 	return nil
 }
 
-// List pages through the org's dead letters, open ones by default.
+// List pages through the org's dead letters, all of them or those of one
+// status.
 func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, status *string, page core.Page) ([]DeadLetter, string, error) {
 	if err := canOperate(m); err != nil {
 		return nil, "", err
