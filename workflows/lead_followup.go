@@ -73,6 +73,15 @@ type LeadStatusSignal struct {
 func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions)
 	var a *activities.Sales
+	st := FUState{Anchor: workflow.Now(ctx)}
+	if in.State != nil {
+		st = *in.State
+	}
+	// Registered first: the lead's page queries the workflow as soon as the
+	// lead exists.
+	if err := workflow.SetQueryHandler(ctx, QueryFollowUps, func() (FUState, error) { return st, nil }); err != nil {
+		return st, err
+	}
 	// A first run without a cadence of its own asks for the org's (its
 	// sales settings). Runs recorded before this existed used the default
 	// at once: GetVersion keeps them replaying (see doc.go).
@@ -80,7 +89,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		workflow.GetVersion(ctx, "cadence-from-settings", workflow.DefaultVersion, 1) == 1 {
 		var plan activities.FollowUpPlan
 		if err := workflow.ExecuteActivity(ctx, a.PlanFollowUps, in.OrgID).Get(ctx, &plan); err != nil {
-			return FUState{}, err
+			return st, err
 		}
 		in.Cadence = plan.Cadence
 		if in.Day == 0 {
@@ -90,14 +99,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	if len(in.Cadence) == 0 {
 		in.Cadence = DefaultCadence
 	}
-	st := FUState{Anchor: workflow.Now(ctx)}
-	if in.State != nil {
-		st = *in.State
-	}
 	st.Cadence, st.Day = in.Cadence, in.Day
-	if err := workflow.SetQueryHandler(ctx, QueryFollowUps, func() (FUState, error) { return st, nil }); err != nil {
-		return st, err
-	}
 	statusCh := workflow.GetSignalChannel(ctx, SignalLeadStatus)
 	snoozeCh := workflow.GetSignalChannel(ctx, SignalSnooze)
 	stepsThisRun := 0

@@ -60,11 +60,16 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 		t.Errorf("XentriLeadId = %q", l)
 	}
 
-	// The follow-ups: none recorded yet, three to come; a snooze moves the
+	// The follow-ups: none recorded yet, three to come (once the workflow
+	// has read the org's cadence, its first activity); a snooze moves the
 	// next one.
 	leadURL := run.url("/api/v1/leads/" + lead["id"].(string))
-	view := call(t, "GET", leadURL+"/followups", "", auth)
-	up, _ := view.data()["upcoming"].([]any)
+	var view apiResult
+	var up []any
+	for start := time.Now(); time.Since(start) < 10*time.Second && len(up) == 0; time.Sleep(50 * time.Millisecond) {
+		view = call(t, "GET", leadURL+"/followups", "", auth)
+		up, _ = view.data()["upcoming"].([]any)
+	}
 	if view.status != 200 || len(up) != 3 || len(view.data()["past"].([]any)) != 0 {
 		t.Fatalf("followups: %d %s", view.status, view.raw)
 	}
@@ -119,4 +124,79 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 	}
 	raw, _ := json.Marshal(desc)
 	t.Fatalf("the workflow did not end after the lead was won: %s", raw)
+}
+
+// TestFollowUpsFireOnTheRealStack: with one-second cadence days, an org's
+// cadence from its sales settings, a new lead's follow-ups fall due one by
+// one through the whole stack: each is in the follow-up view, the timeline
+// and the notifications, and the workflow ends when the cadence is done.
+func TestFollowUpsFireOnTheRealStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole stack")
+	}
+	env := devEnv(t, t.TempDir())
+	env["TEMPORAL_ADDRESS"] = testenv.Temporal(t)
+	env["XENTRI_FOLLOWUP_DAY"] = "1s"
+	run := startDev(t, env)
+
+	d := call(t, "POST", run.url("/api/v1/auth/signup"), `{"email":"cadence@example.test","password":"correct horse battery"}`, nil).data()
+	auth := map[string]string{
+		"Authorization": "Bearer " + d["session"].(map[string]any)["access_token"].(string),
+		"X-Org-Id":      d["org"].(map[string]any)["id"].(string),
+	}
+	if res := call(t, "PUT", run.url("/api/v1/settings/sales"), `{"followup_cadence_days":[1,2]}`, auth); res.status != http.StatusOK {
+		t.Fatalf("settings: %d %s", res.status, res.raw)
+	}
+	res := call(t, "POST", run.url("/api/v1/leads"), `{"name":"Lin","email":"lin@example.test"}`, auth)
+	if res.status != http.StatusCreated {
+		t.Fatalf("create lead: %d %s", res.status, res.raw)
+	}
+	leadURL := run.url("/api/v1/leads/" + res.data()["id"].(string))
+	id := res.data()["followup_workflow"].(map[string]any)["id"].(string)
+
+	var view apiResult
+	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(200 * time.Millisecond) {
+		view = call(t, "GET", leadURL+"/followups", "", auth)
+		if past, _ := view.data()["past"].([]any); len(past) == 2 {
+			break
+		}
+	}
+	past, _ := view.data()["past"].([]any)
+	if len(past) != 2 || past[0].(map[string]any)["step"] != float64(1) || past[1].(map[string]any)["step"] != float64(2) {
+		t.Fatalf("the follow-ups did not both fall due: %s", view.raw)
+	}
+	due := 0
+	for _, a := range call(t, "GET", leadURL+"/activities", "", auth).body["data"].([]any) {
+		if a.(map[string]any)["kind"] == "followup_due" {
+			due++
+		}
+	}
+	notes := 0
+	for _, n := range call(t, "GET", run.url("/api/v1/notifications"), "", auth).body["data"].([]any) {
+		if n.(map[string]any)["kind"] == "followup_due" {
+			notes++
+		}
+	}
+	if due != 2 || notes != 2 {
+		t.Errorf("%d followup_due timeline entries and %d notifications, want 2 each", due, notes)
+	}
+
+	c, err := itemporal.Dial(context.Background(), env["TEMPORAL_ADDRESS"], "default", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var st workflows.FUState
+	if err := c.GetWorkflow(context.Background(), id, "").Get(context.Background(), &st); err != nil || st.Ended != "cadence_done" || len(st.Done) != 2 {
+		t.Fatalf("the workflow ended with %+v, %v; want cadence_done after 2 steps", st, err)
+	}
+	desc, err := c.DescribeWorkflow(context.Background(), id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind, _ := desc.TypedSearchAttributes.GetKeyword(itemporal.Kind)
+	entity, _ := desc.TypedSearchAttributes.GetKeyword(itemporal.EntityID)
+	if kind != "lead" || "lead-followup/"+entity != id {
+		t.Errorf("XentriKind = %q, XentriEntityId = %q; want lead and the lead's id", kind, entity)
+	}
 }
