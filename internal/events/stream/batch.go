@@ -539,9 +539,12 @@ func (b *batch) keepAlive() (stop func()) {
 			}
 		}
 	})
+	var once sync.Once
 	return func() {
-		close(done)
-		wg.Wait()
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+		})
 	}
 }
 
@@ -549,6 +552,9 @@ func (b *batch) keepAlive() (stop func()) {
 // dropped, and they become claimable by the group's other consumers at once.
 func (b *batch) abandon(entries []*entry) {
 	r := b.r
+	// The keepalive stops first (and finishes a touch in flight): a touch
+	// after the release would make the entries look held again.
+	b.stopBeat()
 	var keys []string
 	args := []any{r.cfg.Group, r.cfg.Consumer, r.cfg.ClaimIdle.Milliseconds()}
 	for _, e := range entries {
@@ -566,7 +572,7 @@ func (b *batch) abandon(entries []*entry) {
 	}
 }
 
-// finish stops the keepalive and waits for the done marks to be written.
+// finish stops the keepalive (if abandon has not) and waits for the done marks to be written.
 func (b *batch) finish() {
 	close(b.marks)
 	<-b.marked
