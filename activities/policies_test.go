@@ -1,0 +1,77 @@
+package activities_test
+
+import (
+	"context"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/xentri/xentri/activities"
+)
+
+// TestEveryPolicyIsBoundedAndKeepsFinalErrorsFinal: each named option has a
+// timeout and a retry limit, never retries validation, permission or
+// not-found errors, and the long kinds ask for heartbeats.
+func TestEveryPolicyIsBoundedAndKeepsFinalErrorsFinal(t *testing.T) {
+	for name, o := range map[string]workflow.ActivityOptions{
+		"database": activities.DatabaseOptions, "object storage": activities.ObjectStorageOptions,
+		"http": activities.HTTPOptions, "llm": activities.LLMOptions,
+	} {
+		if o.StartToCloseTimeout <= 0 || o.RetryPolicy == nil || o.RetryPolicy.MaximumAttempts <= 0 || o.RetryPolicy.MaximumInterval <= 0 {
+			t.Errorf("%s: unbounded %+v", name, o)
+			continue
+		}
+		for _, final := range []string{activities.ErrInvalidInput, activities.ErrForbidden, activities.ErrNotFound} {
+			if !slices.Contains(o.RetryPolicy.NonRetryableErrorTypes, final) {
+				t.Errorf("%s retries %s", name, final)
+			}
+		}
+	}
+	for name, o := range map[string]workflow.ActivityOptions{"object storage": activities.ObjectStorageOptions, "llm": activities.LLMOptions} {
+		if o.HeartbeatTimeout <= 0 || o.HeartbeatTimeout >= o.StartToCloseTimeout {
+			t.Errorf("%s: heartbeat timeout %s, want one shorter than %s", name, o.HeartbeatTimeout, o.StartToCloseTimeout)
+		}
+	}
+}
+
+// slowCall stands for an upload or a model's answer: one long blocking call,
+// kept alive by KeepAlive.
+func slowCall(ctx context.Context) error {
+	stop := activities.KeepAlive(ctx, 20*time.Millisecond)
+	defer stop()
+	time.Sleep(time.Second)
+	return nil
+}
+
+func callSlowly(ctx workflow.Context) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 100 * time.Millisecond})
+	return workflow.ExecuteActivity(ctx, slowCall).Get(ctx, nil)
+}
+
+// TestKeepAliveHeartbeatsUntilStopped: a long call heartbeats while it
+// blocks, and not after stop.
+func TestKeepAliveHeartbeatsUntilStopped(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterActivity(slowCall)
+	var beats atomic.Int32
+	env.SetOnActivityHeartbeatListener(func(*activity.Info, converter.EncodedValues) { beats.Add(1) })
+	env.ExecuteWorkflow(callSlowly)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	n := beats.Load()
+	if n < 5 {
+		t.Fatalf("%d heartbeats in a second (the SDK sends one per 80 ms at most here), want several", n)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if later := beats.Load(); later != n {
+		t.Fatalf("%d heartbeats after the activity returned", later-n)
+	}
+}
