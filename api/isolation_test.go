@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
@@ -56,6 +57,12 @@ func attackBody(method, route string, attackerEmail string) any {
 		return map[string]any{"name": "Pwned", "version": 1}
 	case method == http.MethodPost && strings.HasSuffix(route, "/status"):
 		return map[string]any{"status": "won"}
+	case method == http.MethodPost && strings.HasSuffix(route, "/snooze"):
+		return map[string]any{"until": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)}
+	case method == http.MethodPut && strings.HasSuffix(route, "/settings/sales"):
+		return map[string]any{"followup_cadence_days": []int{300}}
+	case method == http.MethodPost && strings.HasSuffix(route, "/redrive"):
+		return map[string]any{"input": []any{map[string]any{"lead_id": "pwned"}}}
 	case method == http.MethodPost && strings.HasSuffix(route, "/subscriptions"):
 		return map[string]any{"pattern": "xentri.*", "url": "https://attacker.example/hook"}
 	case method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch:
@@ -96,6 +103,15 @@ func TestTenantIsolationSuite(t *testing.T) {
 	// in a problem's instance, so they are not secrets here).
 	secrets := []string{colleague.email, victim.email, "victim-private-token", "customer@victim.example", "Victim Customer"}
 
+	// A dead letter of the victim's, so the ops routes have a real target.
+	victimLetterID := uuid.NewString()
+	if _, err := b.d.Owner.Exec(context.Background(), `INSERT INTO dead_letters
+		(id, org_id, workflow_type, workflow_id, run_id, task_queue, input, failure_type, failure_message)
+		VALUES ($1, $2, 'LeadFollowUp', 'lead-followup/' || $3, 'run-1', 'xentri', '[]', 'T', 'Victim Customer broke')`,
+		victimLetterID, victim.orgID, victimLeadID); err != nil {
+		t.Fatal(err)
+	}
+
 	before := b.snapshot(t, victim.orgID)
 	bad := b.badTokens(t, attacker)
 
@@ -106,7 +122,7 @@ func TestTenantIsolationSuite(t *testing.T) {
 		}
 		key := method + " " + route
 		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID,
-			"{leadID}", victimLeadID).Replace(route)
+			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID).Replace(route)
 		body := attackBody(method, route, attacker.email)
 		attemptAt := func(path, name, token, org string) result {
 			r := b.do(t, req{method: method, path: path, body: body, token: token, org: org,
@@ -150,6 +166,14 @@ func TestTenantIsolationSuite(t *testing.T) {
 			t.Errorf("%s: a missing org (%d %s) is answered unlike a foreign one: the answer hints which orgs exist", key, missing.status, missing.body)
 		}
 		expect("API token of another org", attempt("API token of another org", attackerAPIToken, vOrg), http.StatusForbidden)
+		// The victim's objects named from the attacker's own org: as if they
+		// did not exist.
+		if strings.Contains(route, "{leadID}") || strings.Contains(route, "{deadLetterID}") || strings.Contains(route, "{tokenID}") {
+			if strings.Contains(route, "{orgID}") {
+				path = strings.ReplaceAll(path, vOrg, aOrg)
+			}
+			expect("the victim's ids from the attacker's org", attemptAt(path, "own org, victim's ids", attacker.token, aOrg), http.StatusNotFound)
+		}
 		return nil
 	})
 	if err != nil {
