@@ -27,6 +27,8 @@ type System struct {
 	DB            *db.DB
 	DeadLetters   *ops.Service
 	OperatorToken string
+	// WorkflowLink makes the Temporal UI address of a workflow (optional).
+	WorkflowLink func(workflowID string) string
 }
 
 // SystemRoutes mounts the operator endpoints, which take the operator token
@@ -35,7 +37,7 @@ func SystemRoutes(s System) func(chi.Router) {
 	return func(r chi.Router) {
 		r.Group(func(r chi.Router) {
 			r.Use(requireOperator(s.OperatorToken))
-			r.Post("/system/diagnostics", diagnostics(s.Diagnostics))
+			r.Post("/system/diagnostics", diagnostics(s.Diagnostics, s.WorkflowLink))
 			if s.DeadLetters != nil {
 				h := &operatorDeadLetters{db: s.DB, ops: s.DeadLetters}
 				r.Get("/system/dead-letters", h.list)
@@ -71,7 +73,7 @@ type diagnosticsRequest struct {
 
 // diagnostics runs the Diagnostics workflow on a worker and answers with its
 // report. An empty body checks everything.
-func diagnostics(runner DiagnosticsRunner) http.HandlerFunc {
+func diagnostics(runner DiagnosticsRunner, link func(string) string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req diagnosticsRequest
 		if r.ContentLength != 0 {
@@ -85,6 +87,10 @@ func diagnostics(runner DiagnosticsRunner) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
-		respond(w, http.StatusOK, map[string]any{"workflow_id": id, "checks": res.Checks}, Meta{})
+		out := map[string]any{"workflow_id": id, "checks": res.Checks}
+		if link != nil {
+			out["temporal_ui_url"] = link(id)
+		}
+		respond(w, http.StatusOK, out, Meta{})
 	}
 }

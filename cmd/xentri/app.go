@@ -270,16 +270,17 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		api.ContractRoutes(),
 		api.SystemRoutes(api.System{
 			Diagnostics: &system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
-			DB:          d.db, DeadLetters: &ops.Service{Temporal: d.temporal}, OperatorToken: cfg.OperatorToken,
+			DB:          d.db, DeadLetters: &ops.Service{Temporal: d.temporal, WorkflowLink: workflowLink(cfg)},
+			OperatorToken: cfg.OperatorToken, WorkflowLink: workflowLink(cfg),
 		}),
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,
 			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
-			Ops:          &ops.Service{Temporal: d.temporal},
+			Ops:          &ops.Service{Temporal: d.temporal, WorkflowLink: workflowLink(cfg)},
 			Sales: &sales.Service{Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log,
 				Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg), HighValue: cfg.HighValueLead},
 			Hooks: &api.Hooks{
-				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
+				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg)},
 				DB:         d.db, N8NSecret: []byte(cfg.N8NSecret),
 			},
 			Limiter: cache.NewRateLimiter(d.redis, "xentri:ratelimit:"), AllowedOrigins: cfg.AllowedOrigins,

@@ -27,6 +27,7 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	env := devEnv(t, t.TempDir())
 	env["TEMPORAL_ADDRESS"] = testenv.Temporal(t)
 	env["XENTRI_OPERATOR_TOKEN"] = "operator-token-of-the-dead-letters-test"
+	env["XENTRI_TEMPORAL_UI_URL"] = "http://127.0.0.1:8233"
 	run := startDev(t, env)
 	res := call(t, "POST", run.url("/api/v1/auth/signup"), `{"email":"ops@example.test","password":"correct horse battery"}`, nil)
 	d := res.data()
@@ -74,6 +75,9 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	res = call(t, "POST", redrive, `{"input":[{"checks":["postgres"]}]}`, auth)
 	if res.status != http.StatusAccepted || res.data()["status"] != "redriven" {
 		t.Fatalf("redrive: %d %s", res.status, res.raw)
+	}
+	if link, _ := res.data()["temporal_ui_url"].(string); !strings.HasPrefix(link, "http://127.0.0.1:8233/namespaces/default/workflows/test-failing%2F") {
+		t.Errorf("the redrive answer links %q, not the workflow in Temporal UI", link)
 	}
 	var out workflows.DiagnosticsResult
 	if err := c.GetWorkflow(context.Background(), id, res.data()["redrive_run_id"].(string)).Get(context.Background(), &out); err != nil || out.Checks["postgres"] != "ok" {

@@ -42,7 +42,7 @@ letters of event consumers and the n8n bridge, see ` + "`xentri events dlq`.",
 			return err
 		}
 		defer d.Close()
-		svc := &ops.Service{}
+		svc := &ops.Service{WorkflowLink: workflowLink(cfg)}
 		if withTemporal {
 			c, err := itemporal.Dial(ctx, cfg.TemporalHostPort(), cfg.TemporalNamespace, log)
 			if err != nil {
@@ -155,6 +155,9 @@ marked redriven. Fix the cause first (deploy the fix, restore the row).`,
 					return err
 				}
 				fmt.Fprintf(stdout, "re-drove %s: workflow %s, new run %s\n", l.ID, l.WorkflowID, *l.RedriveRunID)
+				if l.TemporalUIURL != "" {
+					fmt.Fprintf(stdout, "link: %s/%s\n", l.TemporalUIURL, *l.RedriveRunID)
+				}
 				return nil
 			})
 		},

@@ -60,6 +60,7 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 	const secret = "n8n-shared-secret-for-tests-0123456789"
 	env := devEnv(t, t.TempDir())
 	env["TEMPORAL_ADDRESS"] = testenv.Temporal(t)
+	env["XENTRI_TEMPORAL_UI_URL"] = "http://127.0.0.1:8233"
 	env["XENTRI_N8N_SECRET"] = secret
 	run := startDev(t, env)
 
@@ -124,6 +125,9 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 	}
 
 	// Status: completed with the worker's report, for ada's org only.
+	if link, _ := first.data()["temporal_ui_url"].(string); !strings.HasPrefix(link, "http://127.0.0.1:8233/namespaces/default/workflows/hook%2Fdiagnostics%2F") {
+		t.Errorf("the hook's answer links %q, not the run in Temporal UI", link)
+	}
 	status := run.url(first.data()["status_url"].(string))
 	deadline := time.Now().Add(20 * time.Second)
 	var st apiResult

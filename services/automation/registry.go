@@ -117,6 +117,8 @@ type Run struct {
 	WorkflowID string `json:"workflow_id"`
 	RunID      string `json:"run_id"`
 	StatusURL  string `json:"status_url"`
+	// TemporalUIURL opens the run in Temporal UI, when its address is known.
+	TemporalUIURL string `json:"temporal_ui_url,omitempty"`
 }
 
 // Service starts registered workflows and reports on them.
@@ -124,6 +126,16 @@ type Service struct {
 	Registry  *Registry
 	Temporal  client.Client
 	TaskQueue string
+	// WorkflowLink makes the Temporal UI address of a workflow (optional).
+	WorkflowLink func(workflowID string) string
+}
+
+func (s *Service) run(id, runID string) Run {
+	r := Run{WorkflowID: id, RunID: runID, StatusURL: statusURL(id)}
+	if s.WorkflowLink != nil {
+		r.TemporalUIURL = s.WorkflowLink(id) + "/" + runID
+	}
+	return r
 }
 
 // Start validates input against the workflow's schema and starts it for
@@ -175,12 +187,12 @@ func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input
 		if derr != nil {
 			return Run{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not answer.", Err: derr}
 		}
-		return Run{WorkflowID: id, RunID: desc.WorkflowExecution.RunID, StatusURL: statusURL(id)}, nil
+		return s.run(id, desc.WorkflowExecution.RunID), nil
 	}
 	if err != nil {
 		return Run{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not accept the workflow.", Err: err}
 	}
-	return Run{WorkflowID: id, RunID: run.GetRunID(), StatusURL: statusURL(id)}, nil
+	return s.run(id, run.GetRunID()), nil
 }
 
 func statusURL(id string) string { return "/api/v1/workflows/" + id }

@@ -92,8 +92,11 @@ type DeadLetter struct {
 	Attempts       int32           `json:"attempts"`
 	Status         string          `json:"status"`
 	RedriveRunID   *string         `json:"redrive_run_id"`
-	CreatedAt      time.Time       `json:"created_at"`
-	UpdatedAt      time.Time       `json:"updated_at"`
+	// TemporalUIURL opens the workflow in Temporal UI: the failed run and,
+	// once re-driven, the new one.
+	TemporalUIURL string    `json:"temporal_ui_url,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 // Service lists, re-drives and discards dead letters: an org's, for its
@@ -102,6 +105,18 @@ type DeadLetter struct {
 // transaction).
 type Service struct {
 	Temporal client.Client
+	// WorkflowLink makes the Temporal UI address of a workflow (optional).
+	WorkflowLink func(workflowID string) string
+}
+
+// linked adds the Temporal UI address to letters.
+func (s *Service) linked(letters ...DeadLetter) []DeadLetter {
+	for i := range letters {
+		if s.WorkflowLink != nil {
+			letters[i].TemporalUIURL = s.WorkflowLink(letters[i].WorkflowID)
+		}
+	}
+	return letters
 }
 
 func canOperate(m core.Membership) error {
@@ -122,7 +137,7 @@ func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, status
 		return nil, "", err
 	}
 	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.DeadLetter) uuid.UUID { return r.ID }, fromRow)
-	return out, next, nil
+	return s.linked(out...), next, nil
 }
 
 // Redrive starts the workflow again, under the same id, with the stored
@@ -150,7 +165,7 @@ func (s *Service) OperatorList(ctx context.Context, tx pgx.Tx, org *uuid.UUID, s
 		return nil, "", err
 	}
 	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.DeadLetter) uuid.UUID { return r.ID }, fromRow)
-	return out, next, nil
+	return s.linked(out...), next, nil
 }
 
 // OperatorShow returns one dead letter of any org.
@@ -159,7 +174,7 @@ func (s *Service) OperatorShow(ctx context.Context, tx pgx.Tx, id uuid.UUID) (De
 	if err != nil {
 		return DeadLetter{}, err
 	}
-	return fromRow(row), nil
+	return s.linked(fromRow(row))[0], nil
 }
 
 // OperatorRedrive is Redrive for a dead letter of any org.
@@ -251,7 +266,7 @@ func (s *Service) redrive(ctx context.Context, l letters, id uuid.UUID, input js
 	}
 	d := fromRow(row)
 	d.Status, d.RedriveRunID = "redriven", &runID
-	return d, nil
+	return s.linked(d)[0], nil
 }
 
 // attributesOf gives the new run the failed run's search attributes, so it
@@ -279,7 +294,7 @@ func (s *Service) discard(ctx context.Context, l letters, id uuid.UUID) (DeadLet
 	}
 	d := fromRow(row)
 	d.Status = "discarded"
-	return d, nil
+	return s.linked(d)[0], nil
 }
 
 func fromRow(r dbsqlc.DeadLetter) DeadLetter {
