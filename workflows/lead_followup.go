@@ -36,6 +36,10 @@ type LeadFollowUpInput struct {
 	OrgID   string `json:"org_id"`
 	LeadID  string `json:"lead_id"`
 	Cadence []int  `json:"cadence,omitempty"` // days; DefaultCadence when empty
+	// Since is when the lead arrived, which the cadence counts from; when
+	// zero, from the workflow's start. It keeps the schedule true when the
+	// worker runs the workflow late (a backlog, an outage).
+	Since time.Time `json:"since,omitzero"`
 	// Day is how long a cadence day lasts: 24h (when zero) everywhere but in
 	// development and tests, which shorten it to see follow-ups fire.
 	Day   time.Duration `json:"day,omitempty"`
@@ -74,6 +78,9 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions)
 	var a *activities.Sales
 	st := FUState{Anchor: workflow.Now(ctx)}
+	if !in.Since.IsZero() && in.Since.Before(st.Anchor) {
+		st.Anchor = in.Since
+	}
 	if in.State != nil {
 		st = *in.State
 	}

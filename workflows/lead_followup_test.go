@@ -192,3 +192,22 @@ func TestTheOrgsCadenceComesFromItsSettings(t *testing.T) {
 		t.Fatalf("with its own cadence: steps at days %v, plan asked %d times; want [4], never", got, plan.calls)
 	}
 }
+
+// TestTheCadenceCountsFromTheLeadsArrival: a workflow that starts late (a
+// backlog, an outage) keeps the lead's schedule: the steps fall due counted
+// from when the lead arrived, not from the start.
+func TestTheCadenceCountsFromTheLeadsArrival(t *testing.T) {
+	t.Parallel()
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	rec := &recorder{}
+	env.RegisterActivity(&activities.Sales{FollowUps: rec, Planner: &planner{}})
+	start := env.Now()
+	env.ExecuteWorkflow(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: "o", LeadID: "l", Since: start.Add(-12 * time.Hour)})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if got := days(start, rec.steps); !equal(got, []float64{0.5, 2.5, 6.5}) {
+		t.Fatalf("steps at days %v after the start, want [0.5 2.5 6.5] (the lead arrived half a day earlier)", got)
+	}
+}

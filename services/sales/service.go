@@ -81,6 +81,12 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 	if err := s.activity(ctx, tx, lead, "created", actor, map[string]any{"source": lead.Source}); err != nil {
 		return Lead{}, err
 	}
+	// Started before the event is emitted: Emit holds the org's event lock
+	// until commit, and a Temporal round trip under it would queue every
+	// other write of the org behind this one.
+	if err := s.startFollowUps(ctx, &lead); err != nil {
+		return Lead{}, err
+	}
 	payload := contracts.LeadCreated{LeadID: lead.ID.String(), Source: lead.Source, Status: string(lead.Status)}
 	if lead.Value != nil {
 		payload.Value = &contracts.Money{Amount: lead.Value.Amount, Currency: lead.Value.Currency}
@@ -93,9 +99,6 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 		if err := core.Notify(ctx, tx, orgID, "high_value_lead", title, &lead.ID); err != nil {
 			return Lead{}, err
 		}
-	}
-	if err := s.startFollowUps(ctx, &lead); err != nil {
-		return Lead{}, err
 	}
 	return lead, nil
 }
@@ -114,7 +117,7 @@ func (s *Service) startFollowUps(ctx context.Context, lead *Lead) error {
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    itemporal.Attributes(lead.OrgID.String(), "lead", lead.ID.String(), itemporal.LeadID.ValueSet(lead.ID.String())),
-	}, workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: lead.OrgID.String(), LeadID: lead.ID.String()})
+	}, workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: lead.OrgID.String(), LeadID: lead.ID.String(), Since: lead.CreatedAt})
 	if err != nil {
 		return &services.Error{Code: services.Unavailable, Message: "The lead's follow-ups could not be scheduled; nothing was stored, try again.", Err: err}
 	}
