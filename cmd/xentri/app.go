@@ -278,7 +278,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
 			Ops:          &ops.Service{Temporal: d.temporal, WorkflowLink: workflowLink(cfg)},
 			Sales: &sales.Service{Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log,
-				Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg), HighValue: cfg.HighValueLead},
+				Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg), HighValue: cfg.HighValueLead, FollowUpDay: cfg.FollowUpDay},
 			Hooks: &api.Hooks{
 				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg)},
 				DB:         d.db, N8NSecret: []byte(cfg.N8NSecret),

@@ -38,6 +38,9 @@ type Service struct {
 	// HighValue notifies the org of a new lead worth at least this much, in
 	// minor units of any currency; 0 turns it off.
 	HighValue int64
+	// FollowUpDay is how long a day of the follow-up cadence lasts
+	// (XENTRI_FOLLOWUP_DAY); 24h when zero.
+	FollowUpDay time.Duration
 }
 
 // FollowUpWorkflowID is the id of a lead's follow-up workflow.
@@ -84,7 +87,7 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 	// Started before the event is emitted: Emit holds the org's event lock
 	// until commit, and a Temporal round trip under it would queue every
 	// other write of the org behind this one.
-	if err := s.startFollowUps(ctx, &lead); err != nil {
+	if err := s.startFollowUps(ctx, q, &lead); err != nil {
 		return Lead{}, err
 	}
 	payload := contracts.LeadCreated{LeadID: lead.ID.String(), Source: lead.Source, Status: string(lead.Status)}
@@ -107,17 +110,27 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 // transaction commits. If the start fails, the lead is not stored; if the
 // commit fails after the start, the workflow's first step finds no lead
 // and ends. Neither side is orphaned.
-func (s *Service) startFollowUps(ctx context.Context, lead *Lead) error {
+//
+// The org's cadence is read here, in the lead's transaction, and given to
+// the workflow, which then needs no activity to ask for it: one Temporal
+// round trip less for every new lead.
+func (s *Service) startFollowUps(ctx context.Context, q *dbsqlc.Queries, lead *Lead) error {
 	if s.Temporal == nil {
 		return nil
 	}
+	set, err := settingsOf(ctx, q, lead.OrgID)
+	if err != nil {
+		return err
+	}
 	id := FollowUpWorkflowID(lead.ID)
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    itemporal.Attributes(lead.OrgID.String(), "lead", lead.ID.String(), itemporal.LeadID.ValueSet(lead.ID.String())),
-	}, workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: lead.OrgID.String(), LeadID: lead.ID.String(), Since: lead.CreatedAt})
+	}, workflows.LeadFollowUp, workflows.LeadFollowUpInput{
+		OrgID: lead.OrgID.String(), LeadID: lead.ID.String(), Since: lead.CreatedAt, Cadence: set.FollowUpCadenceDays, Day: s.FollowUpDay,
+	})
 	if err != nil {
 		return &services.Error{Code: services.Unavailable, Message: "The lead's follow-ups could not be scheduled; nothing was stored, try again.", Err: err}
 	}
