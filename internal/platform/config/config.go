@@ -97,7 +97,7 @@ var Vars = []Var{
 	{"XENTRI_SHUTDOWN_TIMEOUT", "5s", "how long SIGTERM waits for in-flight requests and activities before giving up"},
 	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xentri?sslmode=disable", "Postgres URL. api/worker/relay must connect as the app role xentri_app (they refuse a superuser or table owner); `xentri dev` takes the owner here and derives the xentri_app URL itself"},
 	{"DATABASE_MIGRATE_URL", "", "owner role URL for `xentri migrate` and for `xentri dev`'s migrations; defaults to DATABASE_URL"},
-	{"DATABASE_MAX_CONNS", "10", "size of the Postgres pool of each process"},
+	{"DATABASE_MAX_CONNS", "25", "size of the Postgres pool of each process; a tenant request holds one connection for its whole transaction (including a workflow start), so keep it above the API's concurrent writes"},
 	{"REDIS_URL", "redis://127.0.0.1:6379/0", "Redis URL (redis:// or rediss://)"},
 	{"TEMPORAL_ADDRESS", "", "host:port of the Temporal frontend; unset, `xentri dev` runs its own dev server and other commands use 127.0.0.1:7233"},
 	{"TEMPORAL_NAMESPACE", "default", "Temporal namespace"},
