@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/xentri/xentri/internal/platform/logging"
+	"github.com/xentri/xentri/internal/testenv"
 )
 
 func init() {
@@ -31,9 +31,10 @@ type echoBody struct {
 }
 
 // setup returns a router with test routes mounted, and the log it writes.
-func setup(t *testing.T, checks ...Check) (http.Handler, *bytes.Buffer) {
+func setup(t *testing.T, checks ...Check) (http.Handler, *testenv.Buffer) {
 	t.Helper()
-	logs := &bytes.Buffer{}
+	// Parallel subtests share the router, so the log must take concurrent writes.
+	logs := &testenv.Buffer{}
 	h := NewRouter(Config{
 		Log:            logging.New(logs, "debug", "json"),
 		Registry:       prometheus.NewRegistry(),
