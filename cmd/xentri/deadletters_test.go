@@ -40,16 +40,7 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	id := "test-failing/" + org
-	wf, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{ID: id, TaskQueue: "xentri",
-		TypedSearchAttributes: itemporal.Attributes(org, "org", org)},
-		workflows.Diagnostics, workflows.DiagnosticsInput{Checks: []string{"mainframe"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := wf.Get(context.Background(), nil); err == nil {
-		t.Fatal("the workflow did not fail")
-	}
+	id := fail(t, c, "test-failing/"+org, org)
 
 	var letters []any
 	for start := time.Now(); time.Since(start) < 10*time.Second && len(letters) == 0; time.Sleep(100 * time.Millisecond) {

@@ -107,24 +107,29 @@ letters of event consumers and the n8n bridge, see ` + "`xentri events dlq`.",
 	list.Flags().IntVar(&limit, "limit", 50, "at most this many")
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 
-	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "Print one dead letter, with its input and failure, as JSON",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := letterID(args[0])
-			if err != nil {
-				return err
-			}
-			return asOperator(cmd.Context(), false, func(ctx context.Context, svc *ops.Service, tx pgx.Tx) error {
-				l, err := svc.OperatorShow(ctx, tx, id)
+	// onLetter is a command on one dead letter, named by its id.
+	onLetter := func(use, short string, do func(ctx context.Context, svc *ops.Service, tx pgx.Tx, id uuid.UUID) error) *cobra.Command {
+		return &cobra.Command{
+			Use: use, Short: short, Args: cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				id, err := letterID(args[0])
 				if err != nil {
 					return err
 				}
-				return printJSON(stdout, l)
-			})
-		},
+				return asOperator(cmd.Context(), false, func(ctx context.Context, svc *ops.Service, tx pgx.Tx) error {
+					return do(ctx, svc, tx, id)
+				})
+			},
+		}
 	}
+	show := onLetter("show ID", "Print one dead letter, with its input and failure, as JSON",
+		func(ctx context.Context, svc *ops.Service, tx pgx.Tx, id uuid.UUID) error {
+			l, err := svc.OperatorShow(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			return printJSON(stdout, l)
+		})
 
 	var input, inputFile string
 	redrive := &cobra.Command{
@@ -165,24 +170,14 @@ marked redriven. Fix the cause first (deploy the fix, restore the row).`,
 	redrive.Flags().StringVar(&input, "input", "", "the workflow's arguments as a JSON array (default: the stored input)")
 	redrive.Flags().StringVar(&inputFile, "input-file", "", "read the arguments from this file")
 
-	discard := &cobra.Command{
-		Use:   "discard ID",
-		Short: "Close a dead letter without running it again",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := letterID(args[0])
-			if err != nil {
-				return err
+	discard := onLetter("discard ID", "Close a dead letter without running it again",
+		func(ctx context.Context, svc *ops.Service, tx pgx.Tx, id uuid.UUID) error {
+			l, err := svc.OperatorDiscard(ctx, tx, id)
+			if err == nil {
+				fmt.Fprintf(stdout, "discarded %s (workflow %s)\n", l.ID, l.WorkflowID)
 			}
-			return asOperator(cmd.Context(), false, func(ctx context.Context, svc *ops.Service, tx pgx.Tx) error {
-				l, err := svc.OperatorDiscard(ctx, tx, id)
-				if err == nil {
-					fmt.Fprintf(stdout, "discarded %s (workflow %s)\n", l.ID, l.WorkflowID)
-				}
-				return err
-			})
-		},
-	}
+			return err
+		})
 	cmd.AddCommand(list, show, redrive, discard)
 	return cmd
 }
