@@ -227,11 +227,9 @@ func (h *coreHandlers) refresh(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		RefreshToken string `json:"refresh_token"`
 	}
-	if r.ContentLength != 0 {
-		if err := DecodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
+	if err := DecodeOptionalJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	if in.RefreshToken == "" {
 		c, err := r.Cookie(refreshCookie)

@@ -56,11 +56,9 @@ func (h *opsHandlers) redrive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var in redriveRequest
-	if r.ContentLength != 0 {
-		if err := DecodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
+	if err := DecodeOptionalJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	tx, m := tenantFrom(r)
 	d, err := h.ops.Redrive(r.Context(), tx, m, id, in.Input)
@@ -130,11 +128,9 @@ func (h *operatorDeadLetters) discard(w http.ResponseWriter, r *http.Request) {
 
 func (h *operatorDeadLetters) redrive(w http.ResponseWriter, r *http.Request) {
 	var in redriveRequest
-	if r.ContentLength != 0 {
-		if err := DecodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
+	if err := DecodeOptionalJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
 	}
 	h.one(w, r, http.StatusAccepted, func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (ops.DeadLetter, error) {
 		return h.ops.OperatorRedrive(ctx, tx, id, in.Input)

@@ -31,6 +31,15 @@ func respond(w http.ResponseWriter, status int, data any, meta Meta) {
 	_ = json.NewEncoder(w).Encode(Envelope{Data: data, Meta: meta})
 }
 
+// DecodeOptionalJSON is DecodeJSON for a body that may be absent: an empty
+// body leaves dst as it is.
+func DecodeOptionalJSON(r *http.Request, dst any) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	return DecodeJSON(r, dst)
+}
+
 // DecodeJSON reads exactly one JSON object from the request body into dst,
 // refusing unknown fields. Its errors are *services.Error with a message
 // that says what to fix: malformed JSON and wrong types are Invalid (400), a

@@ -76,11 +76,9 @@ type diagnosticsRequest struct {
 func diagnostics(runner DiagnosticsRunner, link func(string) string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req diagnosticsRequest
-		if r.ContentLength != 0 {
-			if err := DecodeJSON(r, &req); err != nil {
-				writeError(w, r, err)
-				return
-			}
+		if err := DecodeOptionalJSON(r, &req); err != nil {
+			writeError(w, r, err)
+			return
 		}
 		res, id, err := runner.Diagnostics(r.Context(), RequestIDFromContext(r.Context()), req.Checks)
 		if err != nil {

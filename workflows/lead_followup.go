@@ -111,7 +111,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	snoozeCh := workflow.GetSignalChannel(ctx, SignalSnooze)
 	stepsThisRun := 0
 	for st.Ended == "" {
-		if st.NextStep >= len(in.Cadence) {
+		if st.NextStep >= len(st.Cadence) {
 			st.Ended = "cadence_done"
 			break
 		}
@@ -155,7 +155,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		}
 		step := FUStep{Step: st.NextStep + 1, DueAt: due}
 		var next *time.Time
-		if st.NextStep+1 < len(in.Cadence) {
+		if st.NextStep+1 < len(st.Cadence) {
 			n := st.dueAt(st.NextStep + 1)
 			next = &n
 		}

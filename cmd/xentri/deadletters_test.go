@@ -29,10 +29,7 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	env["XENTRI_OPERATOR_TOKEN"] = "operator-token-of-the-dead-letters-test"
 	env["XENTRI_TEMPORAL_UI_URL"] = "http://127.0.0.1:8233"
 	run := startDev(t, env)
-	res := call(t, "POST", run.url("/api/v1/auth/signup"), `{"email":"ops@example.test","password":"correct horse battery"}`, nil)
-	d := res.data()
-	token := d["session"].(map[string]any)["access_token"].(string)
-	org := d["org"].(map[string]any)["id"].(string)
+	token, org := run.signUp(t, "ops@example.test")
 	auth := map[string]string{"Authorization": "Bearer " + token, "X-Org-Id": org}
 
 	c, err := itemporal.Dial(context.Background(), env["TEMPORAL_ADDRESS"], "default", zerolog.Nop())
@@ -63,7 +60,7 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	}
 
 	redrive := run.url("/api/v1/ops/dead-letters/" + letter["id"].(string) + "/redrive")
-	res = call(t, "POST", redrive, `{"input":[{"checks":["postgres"]}]}`, auth)
+	res := call(t, "POST", redrive, `{"input":[{"checks":["postgres"]}]}`, auth)
 	if res.status != http.StatusAccepted || res.data()["status"] != "redriven" {
 		t.Fatalf("redrive: %d %s", res.status, res.raw)
 	}

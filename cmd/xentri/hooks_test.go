@@ -64,14 +64,6 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 	env["XENTRI_N8N_SECRET"] = secret
 	run := startDev(t, env)
 
-	signUp := func(email string) (token, org string) {
-		res := call(t, "POST", run.url("/api/v1/auth/signup"), `{"email":"`+email+`","password":"correct horse battery"}`, nil)
-		if res.status != http.StatusCreated {
-			t.Fatalf("signup: %d %s", res.status, res.raw)
-		}
-		d := res.data()
-		return d["session"].(map[string]any)["access_token"].(string), d["org"].(map[string]any)["id"].(string)
-	}
 	apiToken := func(userToken, org string) string {
 		res := call(t, "POST", run.url("/api/v1/orgs/"+org+"/tokens"), `{"name":"n8n","scopes":["workflows:start"]}`,
 			map[string]string{"Authorization": "Bearer " + userToken, "X-Org-Id": org})
@@ -80,8 +72,8 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 		}
 		return res.data()["token"].(string)
 	}
-	adaUser, adaOrg := signUp("hook-ada@example.test")
-	bobUser, bobOrg := signUp("hook-bob@example.test")
+	adaUser, adaOrg := run.signUp(t, "hook-ada@example.test")
+	bobUser, bobOrg := run.signUp(t, "hook-bob@example.test")
 	adaToken, bobToken := apiToken(adaUser, adaOrg), apiToken(bobUser, bobOrg)
 
 	hook := run.url("/api/v1/hooks/n8n/workflows/diagnostics")
@@ -146,4 +138,16 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 	if res := call(t, "GET", status, "", map[string]string{"Authorization": "Bearer " + bobToken, "X-Org-Id": bobOrg}); res.status != http.StatusNotFound {
 		t.Errorf("another org read the run: %d %s", res.status, res.raw)
 	}
+}
+
+// signUp makes an account on the running stack and returns its access
+// token and its first org.
+func (r *devRun) signUp(t *testing.T, email string) (token, org string) {
+	t.Helper()
+	res := call(t, "POST", r.url("/api/v1/auth/signup"), `{"email":"`+email+`","password":"correct horse battery"}`, nil)
+	if res.status != http.StatusCreated {
+		t.Fatalf("signup: %d %s", res.status, res.raw)
+	}
+	d := res.data()
+	return d["session"].(map[string]any)["access_token"].(string), d["org"].(map[string]any)["id"].(string)
 }

@@ -27,13 +27,10 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 	env["XENTRI_TEMPORAL_UI_URL"] = "http://127.0.0.1:8233"
 	run := startDev(t, env)
 
-	res := call(t, "POST", run.url("/api/v1/auth/signup"), `{"email":"sales@example.test","password":"correct horse battery"}`, nil)
-	d := res.data()
-	token := d["session"].(map[string]any)["access_token"].(string)
-	org := d["org"].(map[string]any)["id"].(string)
+	token, org := run.signUp(t, "sales@example.test")
 	auth := map[string]string{"Authorization": "Bearer " + token, "X-Org-Id": org}
 
-	res = call(t, "POST", run.url("/api/v1/leads"), `{"name":"Grace","email":"grace@example.test"}`, auth)
+	res := call(t, "POST", run.url("/api/v1/leads"), `{"name":"Grace","email":"grace@example.test"}`, auth)
 	if res.status != http.StatusCreated {
 		t.Fatalf("create lead: %d %s", res.status, res.raw)
 	}
@@ -139,11 +136,8 @@ func TestFollowUpsFireOnTheRealStack(t *testing.T) {
 	env["XENTRI_FOLLOWUP_DAY"] = "1s"
 	run := startDev(t, env)
 
-	d := call(t, "POST", run.url("/api/v1/auth/signup"), `{"email":"cadence@example.test","password":"correct horse battery"}`, nil).data()
-	auth := map[string]string{
-		"Authorization": "Bearer " + d["session"].(map[string]any)["access_token"].(string),
-		"X-Org-Id":      d["org"].(map[string]any)["id"].(string),
-	}
+	token, org := run.signUp(t, "cadence@example.test")
+	auth := map[string]string{"Authorization": "Bearer " + token, "X-Org-Id": org}
 	if res := call(t, "PUT", run.url("/api/v1/settings/sales"), `{"followup_cadence_days":[1,2]}`, auth); res.status != http.StatusOK {
 		t.Fatalf("settings: %d %s", res.status, res.raw)
 	}

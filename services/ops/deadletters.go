@@ -109,14 +109,18 @@ type Service struct {
 	WorkflowLink func(workflowID string) string
 }
 
-// linked adds the Temporal UI address to letters.
-func (s *Service) linked(letters ...DeadLetter) []DeadLetter {
-	for i := range letters {
-		if s.WorkflowLink != nil {
-			letters[i].TemporalUIURL = s.WorkflowLink(letters[i].WorkflowID)
-		}
+// linked adds the Temporal UI address to a letter.
+func (s *Service) linked(d DeadLetter) DeadLetter {
+	if s.WorkflowLink != nil {
+		d.TemporalUIURL = s.WorkflowLink(d.WorkflowID)
 	}
-	return letters
+	return d
+}
+
+// page turns rows fetched with limit+1 into a page of linked letters.
+func (s *Service) page(rows []dbsqlc.DeadLetter, limit int) ([]DeadLetter, string) {
+	return core.Paginate(rows, limit, func(r dbsqlc.DeadLetter) uuid.UUID { return r.ID },
+		func(r dbsqlc.DeadLetter) DeadLetter { return s.linked(fromRow(r)) })
 }
 
 func canOperate(m core.Membership) error {
@@ -136,8 +140,8 @@ func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, status
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.DeadLetter) uuid.UUID { return r.ID }, fromRow)
-	return s.linked(out...), next, nil
+	out, next := s.page(rows, page.Limit)
+	return out, next, nil
 }
 
 // Redrive starts the workflow again, under the same id, with the stored
@@ -164,8 +168,8 @@ func (s *Service) OperatorList(ctx context.Context, tx pgx.Tx, org *uuid.UUID, s
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.DeadLetter) uuid.UUID { return r.ID }, fromRow)
-	return s.linked(out...), next, nil
+	out, next := s.page(rows, page.Limit)
+	return out, next, nil
 }
 
 // OperatorShow returns one dead letter of any org.
@@ -174,7 +178,7 @@ func (s *Service) OperatorShow(ctx context.Context, tx pgx.Tx, id uuid.UUID) (De
 	if err != nil {
 		return DeadLetter{}, err
 	}
-	return s.linked(fromRow(row))[0], nil
+	return s.linked(fromRow(row)), nil
 }
 
 // OperatorRedrive is Redrive for a dead letter of any org.
@@ -266,7 +270,7 @@ func (s *Service) redrive(ctx context.Context, l letters, id uuid.UUID, input js
 	}
 	d := fromRow(row)
 	d.Status, d.RedriveRunID = "redriven", &runID
-	return s.linked(d)[0], nil
+	return s.linked(d), nil
 }
 
 // attributesOf gives the new run the failed run's search attributes, so it
@@ -294,7 +298,7 @@ func (s *Service) discard(ctx context.Context, l letters, id uuid.UUID) (DeadLet
 	}
 	d := fromRow(row)
 	d.Status = "discarded"
-	return s.linked(d)[0], nil
+	return s.linked(d), nil
 }
 
 func fromRow(r dbsqlc.DeadLetter) DeadLetter {
