@@ -6,8 +6,8 @@
 //
 // BenchmarkLeads builds the binary and runs a real `xentri dev` (with its own
 // Temporal dev server from bin/temporal) on a fresh database and Redis DB 12:
-// 10,000 leads through the API, their reads, bare Temporal starts for
-// comparison, then a full restart after which every lead's first follow-up
+// 10,000 leads through the API, their reads, bare SDK starts of a
+// lead-shaped workflow (and of one no worker runs) for comparison, then a full restart after which every lead's first follow-up
 // must still fire. It takes about a quarter of an hour and runs its scenario
 // once whatever b.N is:
 //

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
 
@@ -129,19 +130,46 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	if code := run2(t, []string{"dlq", "discard", letterID}, cli, &testenv.Buffer{}); code != 1 {
 		t.Errorf("discarding a re-driven letter exited %d, want 1", code)
 	}
-	third := fail(t, c, "test-failing-3/"+org, org)
-	var thirdID string
-	for start := time.Now(); time.Since(start) < 10*time.Second && thirdID == ""; time.Sleep(100 * time.Millisecond) {
+	// A letter nobody will re-drive is discarded: by xentri dlq, then by the
+	// operator's API; the operator's show follows each.
+	third := letterOf(t, run, operator, org, fail(t, c, "test-failing-3/"+org, org))
+	if res := call(t, "GET", run.url("/api/v1/system/dead-letters/"+third), "", operator); res.status != http.StatusOK ||
+		res.data()["status"] != "open" || !strings.Contains(res.data()["failure_message"].(string), "mainframe") {
+		t.Fatalf("operator show: %d %s", res.status, res.raw)
+	}
+	discarded := &testenv.Buffer{}
+	if code := run2(t, []string{"dlq", "discard", third}, cli, discarded); code != 0 || !strings.Contains(discarded.String(), "discarded") {
+		t.Fatalf("xentri dlq discard exited %d: %s", code, discarded)
+	}
+	if res := call(t, "GET", run.url("/api/v1/system/dead-letters/"+third), "", operator); res.status != http.StatusOK || res.data()["status"] != "discarded" {
+		t.Errorf("operator show after xentri dlq discard: %d %s", res.status, res.raw)
+	}
+	if res := call(t, "POST", run.url("/api/v1/system/dead-letters/"+third+"/redrive"), "", operator); res.status != http.StatusConflict {
+		t.Errorf("re-driving a discarded letter: %d %s, want 409", res.status, res.raw)
+	}
+	fourth := letterOf(t, run, operator, org, fail(t, c, "test-failing-4/"+org, org))
+	if res := call(t, "POST", run.url("/api/v1/system/dead-letters/"+fourth+"/discard"), "", operator); res.status != http.StatusOK || res.data()["status"] != "discarded" {
+		t.Fatalf("operator discard: %d %s", res.status, res.raw)
+	}
+	if res := call(t, "GET", run.url("/api/v1/system/dead-letters/"+uuid.NewString()), "", operator); res.status != http.StatusNotFound {
+		t.Errorf("operator show of an unknown letter: %d, want 404", res.status)
+	}
+}
+
+// letterOf waits for the dead letter of workflowID to reach the operator's
+// list of org and returns its id.
+func letterOf(t *testing.T, run *devRun, operator map[string]string, org, workflowID string) string {
+	t.Helper()
+	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(100 * time.Millisecond) {
 		rows, _ := call(t, "GET", run.url("/api/v1/system/dead-letters?org_id="+org), "", operator).body["data"].([]any)
 		for _, r := range rows {
-			if r.(map[string]any)["workflow_id"] == third {
-				thirdID = r.(map[string]any)["id"].(string)
+			if r.(map[string]any)["workflow_id"] == workflowID {
+				return r.(map[string]any)["id"].(string)
 			}
 		}
 	}
-	if res := call(t, "POST", run.url("/api/v1/system/dead-letters/"+thirdID+"/discard"), "", operator); res.status != http.StatusOK || res.data()["status"] != "discarded" {
-		t.Fatalf("operator discard: %d %s", res.status, res.raw)
-	}
+	t.Fatalf("no dead letter of %s reached the operator's list", workflowID)
+	return ""
 }
 
 // fail runs a Diagnostics workflow of org that fails for good (an unknown
