@@ -238,6 +238,7 @@ func runLeadsScenario(b *testing.B) []metric {
 	rate := float64(n) / createWall.Seconds()
 	b.Logf("create: %.1f leads/s; p50 %.1f ms, p95 %.1f ms (budget 600: %s), p99 %.1f ms",
 		rate, ms(c.p50), ms(c.p95), verdict(ms(c.p95) < 600), ms(c.p99))
+	b.Logf("create p95 by tenths of the run: %s", tenths(creates))
 	b.Logf("read: p50 %.1f ms, p95 %.1f ms (budget 300: %s), p99 %.1f ms", ms(r.p50), ms(r.p95), verdict(ms(r.p95) < 300), ms(r.p99))
 	b.Logf("lead-shaped bare start: %.1f/s; p50 %.1f ms, p95 %.1f ms, p99 %.1f ms; create/start p50 %.2fx, p95 %.2fx (target 2x: %s)",
 		float64(bareStarts)/bareWall.Seconds(), ms(st.p50), ms(st.p95), ms(st.p99),
@@ -582,6 +583,20 @@ func hammer(n int, op func(i int) error) ([]time.Duration, time.Duration, error)
 	}
 	wg.Wait()
 	return lat, time.Since(began), firstErr
+}
+
+// tenths is the p95 of each tenth of lat (in the order the calls were
+// made), to show whether latency grows as the stores fill up.
+func tenths(lat []time.Duration) string {
+	var out []string
+	for k := range 10 {
+		part := lat[k*len(lat)/10 : (k+1)*len(lat)/10]
+		if len(part) == 0 {
+			continue
+		}
+		out = append(out, strconv.FormatFloat(ms(percentiles(part).p95), 'f', 0, 64))
+	}
+	return strings.Join(out, " ") + " ms"
 }
 
 type dist struct{ p50, p95, p99 time.Duration }

@@ -3,6 +3,8 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
@@ -443,3 +445,73 @@ func TestOperatorSeesEveryOrgsDeadLettersAndNothingElse(t *testing.T) {
 		t.Fatalf("outside any transaction mark, %d dead letters are visible (err %v)", n, err)
 	}
 }
+
+// TestLeadEmailLookupUsesItsIndexUnderRLS: the one-lead-per-e-mail check
+// runs on every new lead, so its query must be able to use an index inside
+// a tenant transaction. Under row-level security Postgres will not apply a
+// function that is not leakproof (such as lower()) to a row before the
+// policy passes it, which rules out an index on an expression of it; the
+// query compares a stored column instead (migration 00011). Sequential
+// scans are switched off, so the plan says whether the index can be used.
+func TestLeadEmailLookupUsesItsIndexUnderRLS(t *testing.T) {
+	app, b := setup(t)
+	ctx := context.Background()
+	err := app.InTenant(ctx, b.orgA, func(ctx context.Context, tx pgx.Tx) error {
+		email := "Grace@Example.test"
+		if _, err := dbsqlc.New(tx).CreateLead(ctx, dbsqlc.CreateLeadParams{ID: uuid.New(), OrgID: b.orgA, Name: "Grace", Email: &email, Source: "manual"}); err != nil {
+			return err
+		}
+		found, err := dbsqlc.New(tx).GetLeadByEmail(ctx, dbsqlc.GetLeadByEmailParams{OrgID: b.orgA, Email: "grace@example.TEST"})
+		if err != nil {
+			return fmt.Errorf("the lookup ignores case: %w", err)
+		}
+		if found.Name != "Grace" {
+			return fmt.Errorf("found %q", found.Name)
+		}
+		// The query dbsqlc runs, explained rather than run.
+		var q queryCapture
+		_, _ = dbsqlc.New(&q).GetLeadByEmail(ctx, dbsqlc.GetLeadByEmailParams{OrgID: b.orgA, Email: "grace@example.test"})
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return err
+		}
+		var plan string
+		if err := tx.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+q.sql, q.args...).Scan(&plan); err != nil {
+			return err
+		}
+		if !strings.Contains(plan, `"Index Name": "leads_org_email_key"`) || strings.Contains(plan, "Seq Scan") {
+			return fmt.Errorf("the e-mail lookup does not use leads_org_email_key under RLS:\n%s", plan)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// queryCapture is a dbsqlc.DBTX that records the query it is given instead
+// of running it.
+type queryCapture struct {
+	sql  string
+	args []any
+}
+
+var errCaptured = errors.New("captured, not run")
+
+func (c *queryCapture) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	c.sql, c.args = sql, args
+	return pgconn.CommandTag{}, errCaptured
+}
+
+func (c *queryCapture) Query(_ context.Context, sql string, args ...any) (pgx.Rows, error) {
+	c.sql, c.args = sql, args
+	return nil, errCaptured
+}
+
+func (c *queryCapture) QueryRow(_ context.Context, sql string, args ...any) pgx.Row {
+	c.sql, c.args = sql, args
+	return capturedRow{}
+}
+
+type capturedRow struct{}
+
+func (capturedRow) Scan(...any) error { return errCaptured }

@@ -53,7 +53,7 @@ const createLead = `-- name: CreateLead :one
 
 INSERT INTO leads (id, org_id, name, email, phone, company, source, status, value_amount, value_currency, notes)
 VALUES ($1, $2, $3, $4, $5, $6, $7, 'new', $8, $9, $10)
-RETURNING id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at
+RETURNING id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at, email_key
 `
 
 type CreateLeadParams struct {
@@ -100,12 +100,13 @@ func (q *Queries) CreateLead(ctx context.Context, arg CreateLeadParams) (Lead, e
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EmailKey,
 	)
 	return i, err
 }
 
 const getLead = `-- name: GetLead :one
-SELECT id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at FROM leads WHERE org_id = $1 AND id = $2
+SELECT id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at, email_key FROM leads WHERE org_id = $1 AND id = $2
 `
 
 type GetLeadParams struct {
@@ -132,12 +133,13 @@ func (q *Queries) GetLead(ctx context.Context, arg GetLeadParams) (Lead, error) 
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EmailKey,
 	)
 	return i, err
 }
 
 const getLeadByEmail = `-- name: GetLeadByEmail :one
-SELECT id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at FROM leads WHERE org_id = $1 AND lower(email) = lower($2)
+SELECT id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at, email_key FROM leads WHERE org_id = $1 AND email_key = lower($2)
 `
 
 type GetLeadByEmailParams struct {
@@ -145,6 +147,7 @@ type GetLeadByEmailParams struct {
 	Email string
 }
 
+// email_key, not lower(email): see migration 00011.
 func (q *Queries) GetLeadByEmail(ctx context.Context, arg GetLeadByEmailParams) (Lead, error) {
 	row := q.db.QueryRow(ctx, getLeadByEmail, arg.OrgID, arg.Email)
 	var i Lead
@@ -164,6 +167,7 @@ func (q *Queries) GetLeadByEmail(ctx context.Context, arg GetLeadByEmailParams) 
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EmailKey,
 	)
 	return i, err
 }
@@ -218,7 +222,7 @@ func (q *Queries) ListLeadActivities(ctx context.Context, arg ListLeadActivities
 }
 
 const listLeads = `-- name: ListLeads :many
-SELECT id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at FROM leads
+SELECT id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at, email_key FROM leads
  WHERE org_id = $1
    AND ($2::text IS NULL OR status = $2::text)
    AND ($3::text IS NULL OR source = $3::text)
@@ -273,6 +277,7 @@ func (q *Queries) ListLeads(ctx context.Context, arg ListLeadsParams) ([]Lead, e
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.EmailKey,
 		); err != nil {
 			return nil, err
 		}
@@ -288,7 +293,7 @@ const setLeadStatus = `-- name: SetLeadStatus :one
 UPDATE leads
    SET status = $1, lost_reason = $2, version = version + 1, updated_at = now()
  WHERE org_id = $3 AND id = $4 AND ($5::int IS NULL OR version = $5::int)
-RETURNING id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at
+RETURNING id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at, email_key
 `
 
 type SetLeadStatusParams struct {
@@ -324,6 +329,7 @@ func (q *Queries) SetLeadStatus(ctx context.Context, arg SetLeadStatusParams) (L
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EmailKey,
 	)
 	return i, err
 }
@@ -334,7 +340,7 @@ UPDATE leads
        value_amount = $6, value_currency = $7, notes = $8,
        version = version + 1, updated_at = now()
  WHERE org_id = $9 AND id = $10 AND version = $11
-RETURNING id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at
+RETURNING id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at, email_key
 `
 
 type UpdateLeadParams struct {
@@ -383,6 +389,7 @@ func (q *Queries) UpdateLead(ctx context.Context, arg UpdateLeadParams) (Lead, e
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.EmailKey,
 	)
 	return i, err
 }

@@ -101,6 +101,7 @@ type Lead struct {
 	Version       int32
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	EmailKey      *string
 }
 
 type LeadActivity struct {

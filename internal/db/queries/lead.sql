@@ -9,7 +9,8 @@ RETURNING *;
 SELECT * FROM leads WHERE org_id = @org_id AND id = @id;
 
 -- name: GetLeadByEmail :one
-SELECT * FROM leads WHERE org_id = @org_id AND lower(email) = lower(@email);
+-- email_key, not lower(email): see migration 00011.
+SELECT * FROM leads WHERE org_id = @org_id AND email_key = lower(@email);
 
 -- name: ListLeads :many
 -- Filters are optional; q matches name, e-mail and company.
