@@ -28,10 +28,10 @@ func (h *opsHandlers) mountTenant(r chi.Router) {
 // redriven, discarded, or none for all.
 func letterStatus(r *http.Request) (*string, error) {
 	s := r.URL.Query().Get("status")
-	switch s {
-	case "":
+	switch {
+	case s == "":
 		return nil, nil
-	case "open", "redriven", "discarded":
+	case ops.IsStatus(s):
 		return &s, nil
 	}
 	return nil, &services.Error{Code: services.Invalid, Message: "status must be open, redriven or discarded (or absent, for all).",

@@ -120,9 +120,6 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 			return st, workflow.NewContinueAsNewError(ctx, LeadFollowUp, in)
 		}
 		due := st.dueAt(st.NextStep)
-		if st.Snoozed != nil && st.Snoozed.After(due) {
-			due = *st.Snoozed
-		}
 		// A step a snooze pushed past is due at once, not in the past.
 		if now := workflow.Now(ctx); due.Before(now) {
 			due = now
@@ -191,19 +188,21 @@ func (st FUState) Upcoming() []FUStep {
 	var out []FUStep
 	for i := st.NextStep; i < len(st.Cadence); i++ {
 		due := st.dueAt(i)
-		if i == st.NextStep && st.Snoozed != nil && st.Snoozed.After(due) {
-			due = *st.Snoozed
-		}
 		out = append(out, FUStep{Step: i + 1, DueAt: due})
 	}
 	return out
 }
 
-// dueAt is when step i (0-based) of the cadence falls due, unsnoozed.
+// dueAt is when step i (0-based) of the cadence falls due: its day in the
+// cadence, or, for the next step, later if a snooze moved it past that.
 func (st FUState) dueAt(i int) time.Time {
 	day := st.Day
 	if day <= 0 {
 		day = 24 * time.Hour
 	}
-	return st.Anchor.Add(time.Duration(st.Cadence[i]) * day)
+	due := st.Anchor.Add(time.Duration(st.Cadence[i]) * day)
+	if i == st.NextStep && st.Snoozed != nil && st.Snoozed.After(due) {
+		due = *st.Snoozed
+	}
+	return due
 }

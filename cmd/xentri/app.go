@@ -240,8 +240,12 @@ func hookRegistry() *automation.Registry {
 		"type": "object", "additionalProperties": false, "required": ["lead_id"],
 		"properties": {"lead_id": {"type": "string", "format": "uuid"}, "cadence": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 365}, "maxItems": 20}}
 	}`, workflows.LeadFollowUp, automation.WithOrg(),
-		automation.WithWorkflowID(func(_ uuid.UUID, in map[string]any) string { return "lead-followup/" + in["lead_id"].(string) }),
-		automation.WithEntity("lead", func(_ uuid.UUID, in map[string]any) string { return in["lead_id"].(string) })))
+		// The schema has asserted the uuid format; parsing normalises its
+		// case, so the hook finds the run the lead's creation started.
+		automation.WithWorkflowID(func(_ uuid.UUID, in map[string]any) string {
+			return sales.FollowUpWorkflowID(uuid.MustParse(in["lead_id"].(string)))
+		}),
+		automation.WithEntity("lead", func(_ uuid.UUID, in map[string]any) string { return uuid.MustParse(in["lead_id"].(string)).String() })))
 	return reg
 }
 
@@ -266,21 +270,24 @@ func probeConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus
 func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) api.Config {
 	c := probeConfig(cfg, d, log, reg)
 	c.Web = web.Handler()
+	link := workflowLink(cfg)
+	// One dead-letter service: the org's view and the operator's.
+	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
 	c.Routes = []func(chi.Router){
 		api.ContractRoutes(),
 		api.SystemRoutes(api.System{
 			Diagnostics: &system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
-			DB:          d.db, DeadLetters: &ops.Service{Temporal: d.temporal, WorkflowLink: workflowLink(cfg)},
-			OperatorToken: cfg.OperatorToken, WorkflowLink: workflowLink(cfg),
+			DB:          d.db, DeadLetters: deadLetters,
+			OperatorToken: cfg.OperatorToken, WorkflowLink: link,
 		}),
 		api.CoreRoutes(api.Core{
 			Service: d.core, DB: d.db, Verifier: d.verifier,
 			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
-			Ops:          &ops.Service{Temporal: d.temporal, WorkflowLink: workflowLink(cfg)},
+			Ops:          deadLetters,
 			Sales: &sales.Service{Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log,
-				Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg), HighValue: cfg.HighValueLead, FollowUpDay: cfg.FollowUpDay},
+				Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link, HighValue: cfg.HighValueLead, FollowUpDay: cfg.FollowUpDay},
 			Hooks: &api.Hooks{
-				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: workflowLink(cfg)},
+				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link},
 				DB:         d.db, N8NSecret: []byte(cfg.N8NSecret),
 			},
 			Limiter: cache.NewRateLimiter(d.redis, "xentri:ratelimit:"), AllowedOrigins: cfg.AllowedOrigins,

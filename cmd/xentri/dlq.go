@@ -71,9 +71,9 @@ letters of event consumers and the n8n bridge, see ` + "`xentri events dlq`.",
 				orgID = &id
 			}
 			var st *string
-			switch status {
-			case "all":
-			case "open", "redriven", "discarded":
+			switch {
+			case status == "all":
+			case ops.IsStatus(status):
 				st = &status
 			default:
 				return fmt.Errorf("--status: %q is none of open, redriven, discarded, all", status)

@@ -96,6 +96,11 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 	if res.status != http.StatusAccepted || res.data()["workflow_id"] != id || res.data()["run_id"] != desc.WorkflowExecution.RunID {
 		t.Fatalf("hook lead.followup: %d %s (want the running %s %s)", res.status, res.raw, id, desc.WorkflowExecution.RunID)
 	}
+	// A lead id in capitals is the same lead, and finds the same run.
+	res = call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+strings.ToUpper(lead["id"].(string))+`"}}`, map[string]string{"Authorization": "Bearer " + tok})
+	if res.status != http.StatusAccepted || res.data()["workflow_id"] != id || res.data()["run_id"] != desc.WorkflowExecution.RunID {
+		t.Errorf("hook lead.followup with the lead id in capitals: %d %s (want the running %s %s)", res.status, res.raw, id, desc.WorkflowExecution.RunID)
+	}
 	if res := call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"not-a-uuid"}}`, map[string]string{"Authorization": "Bearer " + tok}); res.status != http.StatusBadRequest {
 		t.Errorf("hook with a malformed lead id: %d %s", res.status, res.raw)
 	}

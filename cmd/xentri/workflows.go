@@ -321,21 +321,15 @@ func printRun(out io.Writer, d *client.WorkflowExecutionDescription, points []re
 		return
 	}
 	fmt.Fprintln(tw, "  EVENT ID\tTYPE\tAT")
-	var first, last int64
-	for _, p := range points {
-		if p.eventType == enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED {
-			if first == 0 {
-				first = p.eventID
-			}
-			last = p.eventID
-		}
-	}
+	// With no completed task these are zero, and no event is labelled.
+	first, _ := chooseResetPoint(points, toFirstWorkflowTask)
+	last, _ := chooseResetPoint(points, toLastWorkflowTask)
 	for _, p := range points {
 		var labels []string
-		if p.eventID == first {
+		if p.eventID == first.eventID {
 			labels = append(labels, toFirstWorkflowTask)
 		}
-		if p.eventID == last {
+		if p.eventID == last.eventID {
 			labels = append(labels, toLastWorkflowTask)
 		}
 		row := fmt.Sprintf("  %d\t%s\t%s", p.eventID, p.eventType, p.at.Format(time.RFC3339))

@@ -103,6 +103,11 @@ func TestWorkflowsShowAndReset(t *testing.T) {
 			t.Errorf("show does not list WorkflowTaskCompleted %s:\n%s", ev, out)
 		}
 	}
+	for ev, label := range map[string]string{completed[0]: "first-workflow-task", completed[2]: "last-workflow-task"} {
+		if !regexp.MustCompile(`(?m)^\s+` + ev + `\s+WorkflowTaskCompleted\s.*\s` + label + `$`).MatchString(out) {
+			t.Errorf("show does not label event %s %s:\n%s", ev, label, out)
+		}
+	}
 
 	// --dry-run names the point and leaves the workflow alone.
 	code, out, errOut = xentriCLI(env, "workflows", "reset", "--workflow-id", id, "--to", "first-workflow-task", "--dry-run")

@@ -78,6 +78,18 @@ func (s *Store) RecordDeadLetter(ctx context.Context, d activities.DeadLetter) e
 	}}).Err()
 }
 
+// The states of a dead letter: open until it is re-driven or discarded.
+const (
+	StatusOpen      = "open"
+	StatusRedriven  = "redriven"
+	StatusDiscarded = "discarded"
+)
+
+// IsStatus says whether s is a dead letter's state, for list filters.
+func IsStatus(s string) bool {
+	return s == StatusOpen || s == StatusRedriven || s == StatusDiscarded
+}
+
 // DeadLetter is what the ops API shows of one.
 type DeadLetter struct {
 	ID             uuid.UUID       `json:"id"`
@@ -235,7 +247,7 @@ func open(ctx context.Context, l letters, id uuid.UUID) (dbsqlc.DeadLetter, erro
 	if err != nil {
 		return row, err
 	}
-	if row.Status != "open" {
+	if row.Status != StatusOpen {
 		return row, services.Errorf(services.Conflict, "This dead letter is already %s.", row.Status)
 	}
 	return row, nil
@@ -265,11 +277,11 @@ func (s *Service) redrive(ctx context.Context, l letters, id uuid.UUID, input js
 		return DeadLetter{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not start the run: " + err.Error(), Err: err}
 	}
 	runID := run.GetRunID()
-	if err := l.settle(ctx, id, "redriven", &runID); err != nil {
+	if err := l.settle(ctx, id, StatusRedriven, &runID); err != nil {
 		return DeadLetter{}, err
 	}
 	d := fromRow(row)
-	d.Status, d.RedriveRunID = "redriven", &runID
+	d.Status, d.RedriveRunID = StatusRedriven, &runID
 	return s.linked(d), nil
 }
 
@@ -293,11 +305,11 @@ func (s *Service) discard(ctx context.Context, l letters, id uuid.UUID) (DeadLet
 	if err != nil {
 		return DeadLetter{}, err
 	}
-	if err := l.settle(ctx, id, "discarded", nil); err != nil {
+	if err := l.settle(ctx, id, StatusDiscarded, nil); err != nil {
 		return DeadLetter{}, err
 	}
 	d := fromRow(row)
-	d.Status = "discarded"
+	d.Status = StatusDiscarded
 	return s.linked(d), nil
 }
 

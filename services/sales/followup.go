@@ -69,8 +69,8 @@ func (f *FollowUps) RecordFollowUpDue(ctx context.Context, in activities.FollowU
 			return err
 		}
 		return f.Events.Emit(ctx, tx, events.Event{
-			Type: contracts.EventFollowupScheduled, OrgID: orgID, Actor: events.Actor{Type: "job", ID: "lead-followup/" + leadID.String()},
-			CorrelationID: "lead-followup/" + leadID.String(),
+			Type: contracts.EventFollowupScheduled, OrgID: orgID, Actor: events.Actor{Type: "job", ID: FollowUpWorkflowID(leadID)},
+			CorrelationID: FollowUpWorkflowID(leadID),
 			Payload: contracts.FollowupScheduled{LeadID: leadID.String(), FollowupID: row.ID.String(), DueAt: in.DueAt.UTC(),
 				Step: in.Step, Channel: channelFor(lead)},
 		})
