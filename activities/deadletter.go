@@ -18,7 +18,7 @@ type DeadLetter struct {
 	Attempts       int             `json:"attempts"`
 }
 
-// DeadLetterStore keeps dead letters (services/ops).
+// DeadLetterStore keeps dead letters (services/ops.Recorder).
 type DeadLetterStore interface {
 	RecordDeadLetter(ctx context.Context, d DeadLetter) error
 }
@@ -31,5 +31,5 @@ type DeadLetters struct {
 
 // Record stores one dead letter, once per run.
 func (a *DeadLetters) Record(ctx context.Context, d DeadLetter) error {
-	return a.Store.RecordDeadLetter(ctx, d)
+	return Final(a.Store.RecordDeadLetter(ctx, d))
 }

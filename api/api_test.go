@@ -41,7 +41,7 @@ func setup(t *testing.T, checks ...Check) (http.Handler, *testenv.Buffer) {
 		MaxBodyBytes:   64,
 		RequestTimeout: 200 * time.Millisecond,
 		Checks:         checks,
-		Routes: []func(chi.Router){func(r chi.Router) {
+		Public: []Routes{RoutesFunc(func(r chi.Router) {
 			r.Post("/echo", func(w http.ResponseWriter, r *http.Request) {
 				var in echoBody
 				if err := DecodeJSON(r, &in); err != nil {
@@ -58,7 +58,7 @@ func setup(t *testing.T, checks ...Check) (http.Handler, *testenv.Buffer) {
 			r.Get("/boom", func(w http.ResponseWriter, r *http.Request) {
 				writeError(w, r, errors.New("db password is hunter2"))
 			})
-		}},
+		})},
 	})
 	return h, logs
 }

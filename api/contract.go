@@ -11,14 +11,15 @@ import (
 	"github.com/xentri/xentri/contracts"
 )
 
-// ContractRoutes serves the contracts themselves: GET /openapi.json (every
+// Contracts serves the contracts themselves: GET /openapi.json (every
 // REST endpoint) and GET /asyncapi.json (every event channel and message),
 // converted once from the YAML in contracts/.
-func ContractRoutes() func(chi.Router) {
-	return func(r chi.Router) {
-		r.Get("/openapi.json", yamlAsJSON(contracts.OpenAPI))
-		r.Get("/asyncapi.json", yamlAsJSON(contracts.AsyncAPI))
-	}
+type Contracts struct{}
+
+// Routes mounts the contract routes (a Public context).
+func (Contracts) Routes(r chi.Router) {
+	r.Get("/openapi.json", yamlAsJSON(contracts.OpenAPI))
+	r.Get("/asyncapi.json", yamlAsJSON(contracts.AsyncAPI))
 }
 
 func yamlAsJSON(doc []byte) http.HandlerFunc {

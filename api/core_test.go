@@ -23,16 +23,24 @@ import (
 	"github.com/xentri/xentri/internal/auth/local"
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/internal/idempotency"
 	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/services/automation"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
+	"github.com/xentri/xentri/services/notification"
 	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
+	"github.com/xentri/xentri/worker"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-const testJWTSecret = "test-jwt-secret-0123456789abcdef-0123456789"
+const (
+	testJWTSecret     = "test-jwt-secret-0123456789abcdef-0123456789"
+	testOperatorToken = "test-operator-token-0123456789abcdef"
+	testN8NSecret     = "test-n8n-secret-0123456789abcdef"
+)
 
 // coreBundle is the identity API on a real database and Redis, with the
 // local provider.
@@ -60,15 +68,42 @@ func setupCore(t *testing.T) *coreBundle {
 		t.Fatal(err)
 	}
 	svc := &core.Service{DB: d.App, Auth: provider, Events: &events.Writer{Log: zerolog.Nop()}, Log: zerolog.Nop()}
+	hooks, err := worker.Hooks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every context, as cmd/xentri mounts them, but without Temporal: no
+	// follow-ups start, and the routes that need a workflow say so.
+	limiter := cache.NewRateLimiter(rdb, "test:"+uuid.NewString()+":")
+	keys := &idempotency.Store{DB: d.App, StaleAfter: 2 * time.Minute}
+	leads := &sales.Service{DB: d.App, Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop(), HighValue: 100000}
+	automations := &automation.Service{DB: d.App, Registry: hooks}
+	deadLetters := &ops.Service{}
 	cfg := Config{
 		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 20 * time.Second,
-		Routes: []func(chi.Router){CoreRoutes(Core{
-			Service: svc, DB: d.App, Verifier: verifier,
-			Limiter:      cache.NewRateLimiter(rdb, "test:"+uuid.NewString()+":"),
-			Integrations: &integrations.Service{AllowPrivateURLs: true},
-			Sales:        &sales.Service{Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop(), HighValue: 100000},
-			Ops:          &ops.Service{},
-		})},
+		Idempotency: keys,
+		Session:     &Session{Verifier: verifier, Tokens: svc},
+		Gate:        &Gate{DB: d.App, Members: svc},
+		Public: []Routes{
+			Contracts{},
+			&Diagnostics{OperatorToken: testOperatorToken},
+			&OperatorDeadLetters{DB: d.App, Ops: deadLetters, OperatorToken: testOperatorToken},
+			&LeadForm{Sales: leads, Limiter: limiter, Idempotency: keys},
+		},
+		Caller: []Routes{
+			&Account{Core: svc, Limiter: limiter, Idempotency: keys},
+			&Orgs{Core: svc, Idempotency: keys},
+			&Hooks{Automation: automations, N8NSecret: []byte(testN8NSecret)},
+		},
+		Tenant: []Routes{
+			&Members{Core: svc},
+			&Tokens{Core: svc},
+			&Notifications{Service: &notification.Service{}},
+			&Leads{Sales: leads},
+			&Subscriptions{Integrations: &integrations.Service{AllowPrivateURLs: true}},
+			&DeadLetters{Ops: deadLetters},
+			&Workflows{Automation: automations},
+		},
 	}
 	walkable := cfg
 	walkable.Registry = prometheus.NewRegistry()

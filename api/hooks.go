@@ -2,21 +2,17 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
-	"github.com/xentri/xentri/internal/db"
-	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/n8n"
 	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/services/access"
 	"github.com/xentri/xentri/services/automation"
 )
 
@@ -24,19 +20,26 @@ import (
 // it are refused).
 const signatureTolerance = 5 * time.Minute
 
-// Hooks is what the n8n → Xentri endpoints need.
+// Hooks are the n8n → Xentri endpoints: automations start registered
+// workflows (services/automation).
 type Hooks struct {
 	Automation *automation.Service
-	DB         *db.DB
 	// N8NSecret verifies X-Xentri-Signature on calls without an API token;
 	// empty, only API tokens are accepted.
 	N8NSecret []byte
 }
 
-// startWorkflow starts a registered workflow for an org: POST
-// /hooks/n8n/workflows/{name} {org_id, input}, authenticated by an API token
-// of that org with workflows:start, or by the shared n8n signature.
-func (h *Hooks) startWorkflow(w http.ResponseWriter, r *http.Request) {
+// Routes mounts POST /hooks/n8n/workflows/{name} (a Caller context: an API
+// token, or the shared signature). The Idempotency-Key names the run, so a
+// retried call finds the run the first one started.
+func (h *Hooks) Routes(r chi.Router) {
+	r.Post("/hooks/n8n/workflows/{name}", h.start)
+}
+
+// start starts a registered workflow for an org: {org_id, input},
+// authenticated by an API token of that org with workflows:start, or by
+// the shared n8n signature.
+func (h *Hooks) start(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		writeError(w, r, decodeError(err))
@@ -70,7 +73,7 @@ func (h *Hooks) startWorkflow(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !tokenAuth:
 		// The signature proves n8n; the org must still exist.
-		if err := h.orgExists(r.Context(), in.OrgID); err != nil {
+		if err := h.Automation.CheckOrg(r.Context(), in.OrgID); err != nil {
 			writeError(w, r, err)
 			return
 		}
@@ -80,9 +83,11 @@ func (h *Hooks) startWorkflow(w http.ResponseWriter, r *http.Request) {
 	case p.Token.OrgID != in.OrgID:
 		writeError(w, r, services.Errorf(services.Forbidden, "You do not have access to this organisation."))
 		return
-	case !p.Allows("workflows:start"):
-		writeError(w, r, services.Errorf(services.Forbidden, "This API token lacks the workflows:start scope."))
-		return
+	default:
+		if err := p.Need(access.ScopeWorkflowsStart); err != nil {
+			writeError(w, r, err)
+			return
+		}
 	}
 	run, err := h.Automation.Start(r.Context(), in.OrgID, chi.URLParam(r, "name"), in.Input, r.Header.Get("Idempotency-Key"))
 	if err != nil {
@@ -93,24 +98,22 @@ func (h *Hooks) startWorkflow(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusAccepted, run, Meta{})
 }
 
-func (h *Hooks) orgExists(ctx context.Context, orgID uuid.UUID) error {
-	return h.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := dbsqlc.New(tx).GetOrg(ctx, orgID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return services.Errorf(services.NotFound, "No such organisation.")
-		}
-		return err
-	})
+// Workflows reports on the org's workflow runs that automations started.
+type Workflows struct {
+	Automation *automation.Service
 }
 
-// workflowStatus answers GET /workflows/{id...} for the org of the gate.
-func (h *Hooks) workflowStatus(w http.ResponseWriter, r *http.Request) {
-	_, m := tenantFrom(r)
-	if !m.Principal.Allows("workflows:start") {
-		writeError(w, r, services.Errorf(services.Forbidden, "This API token lacks the workflows:start scope."))
+// Routes mounts GET /workflows/{id...} (a Tenant context).
+func (h *Workflows) Routes(r chi.Router) {
+	r.Get("/workflows/*", inTenant(h.status))
+}
+
+func (h *Workflows) status(w http.ResponseWriter, r *http.Request, t tenant) {
+	if err := t.m.Need(access.ScopeWorkflowsStart); err != nil {
+		writeError(w, r, err)
 		return
 	}
-	st, err := h.Automation.Status(r.Context(), m.OrgID, chi.URLParam(r, "*"))
+	st, err := h.Automation.Status(r.Context(), t.m.OrgID, chi.URLParam(r, "*"))
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -29,6 +29,16 @@ var nonTenantRoutes = map[string]bool{
 	// A website's contact form: anyone may add a lead to an org, by design
 	// (rate-limited, honeypot); it reads nothing back. Covered by the lead tests.
 	"POST /api/v1/public/orgs/{orgID}/leads": true,
+	// The contracts, for anyone.
+	"GET /api/v1/openapi.json":  true,
+	"GET /api/v1/asyncapi.json": true,
+	// The platform operator's, behind the operator token (every org's dead
+	// letters by design): the attacks below check no user token opens them.
+	"POST /api/v1/system/diagnostics":                         true,
+	"GET /api/v1/system/dead-letters":                         true,
+	"GET /api/v1/system/dead-letters/{deadLetterID}":          true,
+	"POST /api/v1/system/dead-letters/{deadLetterID}/redrive": true,
+	"POST /api/v1/system/dead-letters/{deadLetterID}/discard": true,
 }
 
 // publicRoutes need no signed-in caller.

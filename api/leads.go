@@ -2,126 +2,55 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/idempotency"
 	"github.com/xentri/xentri/services"
-	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/access"
+	"github.com/xentri/xentri/services/paging"
 	"github.com/xentri/xentri/services/sales"
 )
 
-// Public lead capture limits: a website's contact form, not a firehose.
-const (
-	captureMaxBody  = 16 << 10
-	capturePerIP    = 10
-	capturePerOrg   = 300
-	captureWindow   = time.Minute
-	captureHoneypot = "website" // a field people never see and bots fill in
-)
-
-type leadHandlers struct {
-	sales   *sales.Service
-	db      *db.DB
-	limiter Limiter
+// Leads are the org's CRM (services/sales/service.go): leads, their status
+// and timeline, their follow-ups (services/sales/followup.go) and the org's
+// sales settings (services/sales/settings.go).
+type Leads struct {
+	Sales *sales.Service
 }
 
-func (h *leadHandlers) mountTenant(r chi.Router) {
-	r.Get("/leads", h.list)
-	r.Post("/leads", h.create)
-	r.Get("/leads/{leadID}", h.get)
-	r.Put("/leads/{leadID}", h.update)
-	r.Post("/leads/{leadID}/status", h.setStatus)
-	r.Get("/leads/{leadID}/activities", h.activities)
-	r.Get("/leads/{leadID}/followups", h.followUps)
-	r.Post("/leads/{leadID}/followups/snooze", h.snooze)
-	r.Get("/settings/sales", h.getSettings)
-	r.Put("/settings/sales", h.putSettings)
+// Routes mounts the lead routes (a Tenant context).
+func (h *Leads) Routes(r chi.Router) {
+	r.Get("/leads", inTenant(h.list))
+	r.Post("/leads", inTenant(h.create))
+	r.Get("/leads/{leadID}", inTenant(h.get))
+	r.Put("/leads/{leadID}", inTenant(h.update))
+	r.Post("/leads/{leadID}/status", inTenant(h.setStatus))
+	r.Get("/leads/{leadID}/activities", inTenant(h.activities))
+	r.Get("/leads/{leadID}/followups", inTenant(h.followUps))
+	r.Post("/leads/{leadID}/followups/snooze", inTenant(h.snooze))
+	r.Get("/settings/sales", inTenant(h.getSettings))
+	r.Put("/settings/sales", inTenant(h.putSettings))
 }
 
-func (h *leadHandlers) getSettings(w http.ResponseWriter, r *http.Request) {
-	tx, m := tenantFrom(r)
-	set, err := h.sales.GetSettings(r.Context(), tx, m)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, set, Meta{})
-}
-
-func (h *leadHandlers) putSettings(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		FollowUpCadenceDays []int `json:"followup_cadence_days"`
-	}
-	if err := DecodeJSON(r, &in); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	set, err := h.sales.PutSettings(r.Context(), tx, m, sales.Settings{FollowUpCadenceDays: in.FollowUpCadenceDays})
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, set, Meta{})
-}
-
-func (h *leadHandlers) followUps(w http.ResponseWriter, r *http.Request) {
-	id, err := uuidParam(r, "leadID")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	view, err := h.sales.FollowUps(r.Context(), tx, m, id)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusOK, view, Meta{})
-}
-
-func (h *leadHandlers) snooze(w http.ResponseWriter, r *http.Request) {
-	id, err := uuidParam(r, "leadID")
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	var in struct {
-		Until time.Time `json:"until"`
-	}
-	if err := DecodeJSON(r, &in); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	tx, m := tenantFrom(r)
-	if err := h.sales.Snooze(r.Context(), tx, m, id, in.Until); err != nil {
-		writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (h *leadHandlers) list(w http.ResponseWriter, r *http.Request) {
+func (h *Leads) list(w http.ResponseWriter, r *http.Request, t tenant) {
 	q := r.URL.Query()
 	f := sales.Filter{Status: optional(q.Get("status")), Source: optional(q.Get("source")), Query: optional(q.Get("q"))}
-	listInTenant(w, r, func(ctx context.Context, tx pgx.Tx, m core.Membership, p core.Page) ([]sales.Lead, string, error) {
-		return h.sales.List(ctx, tx, m, f, p)
+	listIn(w, r, t, func(ctx context.Context, tx pgx.Tx, m access.Membership, p paging.Page) ([]sales.Lead, string, error) {
+		return h.Sales.List(ctx, tx, m, f, p)
 	})
 }
 
-func (h *leadHandlers) create(w http.ResponseWriter, r *http.Request) {
+func (h *Leads) create(w http.ResponseWriter, r *http.Request, t tenant) {
 	var in sales.LeadInput
 	if err := DecodeJSON(r, &in); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	tx, m := tenantFrom(r)
-	lead, err := h.sales.Create(r.Context(), tx, m, in)
+	lead, err := h.Sales.Create(r.Context(), t.tx, t.m, in)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -130,14 +59,13 @@ func (h *leadHandlers) create(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusCreated, lead, Meta{})
 }
 
-func (h *leadHandlers) get(w http.ResponseWriter, r *http.Request) {
+func (h *Leads) get(w http.ResponseWriter, r *http.Request, t tenant) {
 	id, err := uuidParam(r, "leadID")
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	tx, m := tenantFrom(r)
-	lead, err := h.sales.Get(r.Context(), tx, m, id)
+	lead, err := h.Sales.Get(r.Context(), t.tx, t.m, id)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -145,7 +73,7 @@ func (h *leadHandlers) get(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusOK, lead, Meta{})
 }
 
-func (h *leadHandlers) update(w http.ResponseWriter, r *http.Request) {
+func (h *Leads) update(w http.ResponseWriter, r *http.Request, t tenant) {
 	id, err := uuidParam(r, "leadID")
 	if err != nil {
 		writeError(w, r, err)
@@ -164,8 +92,7 @@ func (h *leadHandlers) update(w http.ResponseWriter, r *http.Request) {
 			Fields: map[string]string{"version": "is required"}})
 		return
 	}
-	tx, m := tenantFrom(r)
-	lead, err := h.sales.Update(r.Context(), tx, m, id, *in.Version, in.LeadInput)
+	lead, err := h.Sales.Update(r.Context(), t.tx, t.m, id, *in.Version, in.LeadInput)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -173,7 +100,7 @@ func (h *leadHandlers) update(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusOK, lead, Meta{})
 }
 
-func (h *leadHandlers) setStatus(w http.ResponseWriter, r *http.Request) {
+func (h *Leads) setStatus(w http.ResponseWriter, r *http.Request, t tenant) {
 	id, err := uuidParam(r, "leadID")
 	if err != nil {
 		writeError(w, r, err)
@@ -188,8 +115,7 @@ func (h *leadHandlers) setStatus(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	tx, m := tenantFrom(r)
-	lead, err := h.sales.SetStatus(r.Context(), tx, m, id, in.Status, in.Note, in.LostReason)
+	lead, err := h.Sales.SetStatus(r.Context(), t.tx, t.m, id, in.Status, in.Note, in.LostReason)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -197,20 +123,100 @@ func (h *leadHandlers) setStatus(w http.ResponseWriter, r *http.Request) {
 	respond(w, http.StatusOK, lead, Meta{})
 }
 
-func (h *leadHandlers) activities(w http.ResponseWriter, r *http.Request) {
+func (h *Leads) activities(w http.ResponseWriter, r *http.Request, t tenant) {
 	id, err := uuidParam(r, "leadID")
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	listInTenant(w, r, func(ctx context.Context, tx pgx.Tx, m core.Membership, p core.Page) ([]sales.Activity, string, error) {
-		return h.sales.Activities(ctx, tx, m, id, p)
+	listIn(w, r, t, func(ctx context.Context, tx pgx.Tx, m access.Membership, p paging.Page) ([]sales.Activity, string, error) {
+		return h.Sales.Activities(ctx, tx, m, id, p)
 	})
 }
 
-// capture is a website's contact form: POST /public/orgs/{orgID}/leads,
+func (h *Leads) followUps(w http.ResponseWriter, r *http.Request, t tenant) {
+	id, err := uuidParam(r, "leadID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	view, err := h.Sales.FollowUps(r.Context(), t.tx, t.m, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, view, Meta{})
+}
+
+func (h *Leads) snooze(w http.ResponseWriter, r *http.Request, t tenant) {
+	id, err := uuidParam(r, "leadID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var in struct {
+		Until time.Time `json:"until"`
+	}
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := h.Sales.Snooze(r.Context(), t.tx, t.m, id, in.Until); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Leads) getSettings(w http.ResponseWriter, r *http.Request, t tenant) {
+	set, err := h.Sales.GetSettings(r.Context(), t.tx, t.m)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, set, Meta{})
+}
+
+func (h *Leads) putSettings(w http.ResponseWriter, r *http.Request, t tenant) {
+	var in struct {
+		FollowUpCadenceDays []int `json:"followup_cadence_days"`
+	}
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	set, err := h.Sales.PutSettings(r.Context(), t.tx, t.m, sales.Settings{FollowUpCadenceDays: in.FollowUpCadenceDays})
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, set, Meta{})
+}
+
+// Public lead capture limits: a website's contact form, not a firehose.
+const (
+	captureMaxBody  = 16 << 10
+	capturePerIP    = 10
+	capturePerOrg   = 300
+	captureWindow   = time.Minute
+	captureHoneypot = "website" // a field people never see and bots fill in
+)
+
+// LeadForm is a website's contact form: POST /public/orgs/{orgID}/leads,
 // no login, rate-limited per client address and per org, with a honeypot.
-func (h *leadHandlers) capture(w http.ResponseWriter, r *http.Request) {
+type LeadForm struct {
+	Sales       *sales.Service
+	Limiter     Limiter
+	Idempotency *idempotency.Store
+}
+
+// Routes mounts the form (a Public context). A retried form with an
+// Idempotency-Key is kept among the org's keys.
+func (h *LeadForm) Routes(r chi.Router) {
+	r.With(idempotent(h.Idempotency, byOrgInPath)).Post("/public/orgs/{orgID}/leads", h.capture)
+}
+
+func (h *LeadForm) capture(w http.ResponseWriter, r *http.Request) {
 	orgID, err := uuidParam(r, "orgID")
 	if err != nil {
 		writeError(w, r, err)
@@ -229,33 +235,21 @@ func (h *leadHandlers) capture(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	if !allowed(w, r, h.limiter, "capture:ip:"+clientIP(r), capturePerIP, captureWindow) ||
-		!allowed(w, r, h.limiter, "capture:org:"+orgID.String(), capturePerOrg, captureWindow) {
+	if !allowed(w, r, h.Limiter, "capture:ip:"+clientIP(r), capturePerIP, captureWindow) ||
+		!allowed(w, r, h.Limiter, "capture:org:"+orgID.String(), capturePerOrg, captureWindow) {
 		return
 	}
-	if in.Trap != "" {
-		// A bot: answer as if it worked, keep nothing.
-		respond(w, http.StatusAccepted, map[string]any{"received": true}, Meta{})
-		return
-	}
-	err = h.db.InTenant(r.Context(), orgID, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := h.sales.Capture(ctx, tx, orgID, sales.LeadInput{Name: in.Name, Email: in.Email, Phone: in.Phone, Company: in.Company, Notes: in.Message})
-		return err
-	})
-	var se *services.Error
-	if errors.As(err, &se) && se.Code == services.Conflict {
-		err = nil // a second form from the same address: already known, nothing to tell a stranger
-	}
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
-	respond(w, http.StatusAccepted, map[string]any{"received": true}, Meta{})
+	if in.Trap == "" {
+		err = h.Sales.Capture(r.Context(), orgID, sales.LeadInput{Name: in.Name, Email: in.Email, Phone: in.Phone, Company: in.Company, Notes: in.Message})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+	} // else a bot: answer as if it worked, keep nothing
+	respond(w, http.StatusAccepted, Received{Received: true}, Meta{})
 }
 
-func optional(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
+// Received is the form's answer: it tells a stranger nothing more.
+type Received struct {
+	Received bool `json:"received"`
 }

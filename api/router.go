@@ -9,7 +9,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+
+	"github.com/xentri/xentri/internal/db"
+	"github.com/xentri/xentri/internal/idempotency"
 )
+
+// Routes is one bounded context's endpoints: each context's handler type
+// (Leads, Members, ...) mounts its own routes, and the router decides what
+// its callers must show first.
+type Routes interface {
+	Routes(r chi.Router)
+}
 
 // Config is what the router needs.
 type Config struct {
@@ -21,8 +31,41 @@ type Config struct {
 	Checks []Check
 	// Web serves the shell's static files at / (optional).
 	Web http.Handler
-	// Routes mounts the /api/v1 endpoints of each context.
-	Routes []func(r chi.Router)
+
+	// Public routes take anyone: the contracts, a website's contact form,
+	// the operator's endpoints (which check their own token).
+	Public []Routes
+	// Session identifies callers; without it only Public routes are
+	// mounted.
+	Session *Session
+	// Caller routes act for the caller alone, outside any org (sign-up,
+	// sign-in, the caller's account and orgs, automation hooks): the
+	// caller's credentials are checked when sent, and each route says
+	// whether it needs them.
+	Caller []Routes
+	// Tenant routes act in the org named by x-org-id, behind the org gate:
+	// a member of the org (or an API token of it), one tenant transaction.
+	Tenant []Routes
+	// Gate is what the org gate needs (required with Tenant routes).
+	Gate *Gate
+	// Idempotency keeps the answers of mutations sent with an
+	// Idempotency-Key, in and outside orgs.
+	Idempotency *idempotency.Store
+}
+
+// Session is how callers are identified.
+type Session struct {
+	Verifier TokenVerifier      // users' access tokens
+	Tokens   TokenAuthenticator // org API tokens (xnt_)
+	// AllowedOrigins may send cookie-authenticated mutations besides the
+	// API's own host (CSRF).
+	AllowedOrigins []string
+}
+
+// Gate is what the org gate needs.
+type Gate struct {
+	DB      *db.DB
+	Members MembershipChecker
 }
 
 // NewRouter builds the HTTP handler: probes and metrics at the root, the API
@@ -49,9 +92,20 @@ func NewMux(cfg Config) *chi.Mux {
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Use(limits(cfg.MaxBodyBytes, cfg.RequestTimeout), conditionalGET)
 		r.NotFound(notFound)
-		for _, mount := range cfg.Routes {
-			mount(r)
+		mount(r, cfg.Public)
+		if cfg.Session == nil {
+			return
 		}
+		r.Group(func(r chi.Router) {
+			r.Use(authenticate(cfg.Session))
+			mount(r, cfg.Caller)
+			if len(cfg.Tenant) > 0 {
+				r.Group(func(r chi.Router) {
+					r.Use(orgGate(cfg.Gate, cfg.Idempotency))
+					mount(r, cfg.Tenant)
+				})
+			}
+		})
 	})
 	if cfg.Web != nil {
 		r.Get("/", cfg.Web.ServeHTTP)
@@ -59,3 +113,18 @@ func NewMux(cfg Config) *chi.Mux {
 	}
 	return r
 }
+
+// mount lets each context add its routes, in a group of its own so that
+// one context's middleware never reaches another's routes.
+func mount(r chi.Router, contexts []Routes) {
+	for _, c := range contexts {
+		r.Group(c.Routes)
+	}
+}
+
+// RoutesFunc lets a plain function mount routes, as http.HandlerFunc lets
+// a function serve.
+type RoutesFunc func(r chi.Router)
+
+// Routes calls f.
+func (f RoutesFunc) Routes(r chi.Router) { f(r) }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xentri/xentri/internal/auth"
 	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/services/access"
 	"github.com/xentri/xentri/services/core"
 )
 
@@ -28,14 +29,14 @@ type TokenVerifier interface {
 
 // TokenAuthenticator resolves an API token (core.Service).
 type TokenAuthenticator interface {
-	AuthenticateToken(ctx context.Context, secret string) (core.Principal, error)
+	AuthenticateToken(ctx context.Context, secret string) (access.Principal, error)
 }
 
 type principalKey struct{}
 
 // principalFrom returns who is calling, if anyone authenticated.
-func principalFrom(ctx context.Context) (core.Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(core.Principal)
+func principalFrom(ctx context.Context) (access.Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(access.Principal)
 	return p, ok
 }
 
@@ -63,7 +64,7 @@ func credentialsOf(r *http.Request) (credentials, bool) {
 // token, or an xnt_ API token) or the session cookie. Bad credentials are
 // refused here; none at all pass on, for requireAuth to refuse where needed.
 // A mutation authenticated by cookie must come from an allowed Origin (CSRF).
-func authenticate(v TokenVerifier, tokens TokenAuthenticator, allowedOrigins []string) func(http.Handler) http.Handler {
+func authenticate(s *Session) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			creds, present := credentialsOf(r)
@@ -71,29 +72,29 @@ func authenticate(v TokenVerifier, tokens TokenAuthenticator, allowedOrigins []s
 				next.ServeHTTP(w, r)
 				return
 			}
-			if creds.fromCookie && !safeMethod(r.Method) && !sameOrigin(r, allowedOrigins) {
+			if creds.fromCookie && !safeMethod(r.Method) && !sameOrigin(r, s.AllowedOrigins) {
 				writeError(w, r, services.Errorf(services.Forbidden,
 					"A request authenticated by cookie must come from this site: its Origin header is missing or foreign."))
 				return
 			}
-			var p core.Principal
+			var p access.Principal
 			switch {
 			case creds.token == "":
 				writeError(w, r, unauthenticated("The Authorization header must be `Bearer <token>`."))
 				return
 			case strings.HasPrefix(creds.token, core.TokenPrefix):
 				var err error
-				if p, err = tokens.AuthenticateToken(r.Context(), creds.token); err != nil {
+				if p, err = s.Tokens.AuthenticateToken(r.Context(), creds.token); err != nil {
 					writeError(w, r, err)
 					return
 				}
 			default:
-				claims, err := v.Verify(r.Context(), creds.token)
+				claims, err := s.Verifier.Verify(r.Context(), creds.token)
 				if err != nil {
 					writeError(w, r, unauthenticatedErr("The access token is invalid or expired.", err))
 					return
 				}
-				p = core.Principal{UserID: claims.Subject, Email: claims.Email, Claims: claims}
+				p = access.Principal{UserID: claims.Subject, Email: claims.Email, Claims: claims}
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 		})

@@ -8,9 +8,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/services"
-	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/workflows"
 )
 
@@ -19,34 +17,20 @@ type DiagnosticsRunner interface {
 	Diagnostics(ctx context.Context, requestID string, checks []string) (workflows.DiagnosticsResult, string, error)
 }
 
-// System is what the platform operator's endpoints use.
-type System struct {
-	Diagnostics DiagnosticsRunner
-	// DB and DeadLetters serve the operator's view of every org's dead
-	// letters; without DeadLetters those routes are not mounted.
-	DB            *db.DB
-	DeadLetters   *ops.Service
+// Diagnostics is the operator's end-to-end check: API -> Temporal ->
+// worker -> dependencies (services/system).
+type Diagnostics struct {
+	Runner        DiagnosticsRunner
 	OperatorToken string
 	// WorkflowLink makes the Temporal UI address of a workflow (optional).
 	WorkflowLink func(workflowID string) string
 }
 
-// SystemRoutes mounts the operator endpoints, which take the operator token
-// as a bearer token. With no token configured they refuse every call.
-func SystemRoutes(s System) func(chi.Router) {
-	return func(r chi.Router) {
-		r.Group(func(r chi.Router) {
-			r.Use(requireOperator(s.OperatorToken))
-			r.Post("/system/diagnostics", diagnostics(s.Diagnostics, s.WorkflowLink))
-			if s.DeadLetters != nil {
-				h := &operatorDeadLetters{db: s.DB, ops: s.DeadLetters}
-				r.Get("/system/dead-letters", h.list)
-				r.Get("/system/dead-letters/{deadLetterID}", h.show)
-				r.Post("/system/dead-letters/{deadLetterID}/redrive", h.redrive)
-				r.Post("/system/dead-letters/{deadLetterID}/discard", h.discard)
-			}
-		})
-	}
+// Routes mounts POST /system/diagnostics (a Public context that checks the
+// operator token itself; with no token configured it refuses every call).
+func (h *Diagnostics) Routes(r chi.Router) {
+	r.Use(requireOperator(h.OperatorToken))
+	r.Post("/system/diagnostics", h.run)
 }
 
 func requireOperator(token string) func(http.Handler) http.Handler {
@@ -67,28 +51,32 @@ func requireOperator(token string) func(http.Handler) http.Handler {
 	}
 }
 
-type diagnosticsRequest struct {
-	Checks []string `json:"checks"`
+// DiagnosticsReport is the answer: each dependency "ok" or its error, as a
+// worker sees it.
+type DiagnosticsReport struct {
+	WorkflowID    string            `json:"workflow_id"`
+	Checks        map[string]string `json:"checks"`
+	TemporalUIURL string            `json:"temporal_ui_url,omitempty"`
 }
 
-// diagnostics runs the Diagnostics workflow on a worker and answers with its
+// run runs the Diagnostics workflow on a worker and answers with its
 // report. An empty body checks everything.
-func diagnostics(runner DiagnosticsRunner, link func(string) string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		var req diagnosticsRequest
-		if err := DecodeOptionalJSON(r, &req); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		res, id, err := runner.Diagnostics(r.Context(), RequestIDFromContext(r.Context()), req.Checks)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		out := map[string]any{"workflow_id": id, "checks": res.Checks}
-		if link != nil {
-			out["temporal_ui_url"] = link(id)
-		}
-		respond(w, http.StatusOK, out, Meta{})
+func (h *Diagnostics) run(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Checks []string `json:"checks"`
 	}
+	if err := DecodeOptionalJSON(r, &req); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	res, id, err := h.Runner.Diagnostics(r.Context(), RequestIDFromContext(r.Context()), req.Checks)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	out := DiagnosticsReport{WorkflowID: id, Checks: res.Checks}
+	if h.WorkflowLink != nil {
+		out.TemporalUIURL = h.WorkflowLink(id)
+	}
+	respond(w, http.StatusOK, out, Meta{})
 }

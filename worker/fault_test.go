@@ -25,7 +25,7 @@ import (
 	"github.com/xentri/xentri/internal/events"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
-	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/access"
 	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/worker"
@@ -105,16 +105,16 @@ func (e *faultEnv) count(t *testing.T, query string, args ...any) int {
 }
 
 // customWorker is the production worker (workflows, interceptors, dead
-// letters) with the follow-up recorder replaced, so a test can make the
-// activity fail as it likes.
-func (e *faultEnv) customWorker(t *testing.T, recorder activities.FollowUpRecorder) {
+// letters) with the sales engine's follow-ups replaced, so a test can make
+// the activity fail as it likes.
+func (e *faultEnv) customWorker(t *testing.T, followUps activities.FollowUps) {
 	t.Helper()
 	w := sdkworker.New(e.temporal, e.taskQueue, sdkworker.Options{Interceptors: worker.Interceptors(), WorkerStopTimeout: 10 * time.Second})
 	for _, wf := range worker.Workflows() {
 		w.RegisterWorkflow(wf)
 	}
-	w.RegisterActivity(&activities.Sales{FollowUps: recorder})
-	w.RegisterActivity(&activities.DeadLetters{Store: &ops.Store{DB: e.db.App, Events: e.events, Redis: e.redis}})
+	w.RegisterActivity(&activities.Sales{FollowUps: followUps})
+	w.RegisterActivity(&activities.DeadLetters{Store: &ops.Recorder{DB: e.db.App, Events: e.events, Redis: e.redis}})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -240,18 +240,22 @@ func TestFollowUpsSurviveAWorkerRestart(t *testing.T) {
 	}
 }
 
-// flakyRecorder is the real recorder behind a switch: the first failFirst
-// calls fail with a retryable error, and while broken is set every call
-// fails for good.
+// flakyRecorder is the real follow-ups behind a switch: the first
+// failFirst records fail with a retryable error, and while broken is set
+// every record fails for good.
 type flakyRecorder struct {
-	real      activities.FollowUpRecorder
+	real      activities.FollowUps
 	failFirst int32
 	broken    atomic.Bool
 	fromStep  int // while broken, steps before this one still succeed
 	calls     atomic.Int32
 }
 
-func (f *flakyRecorder) RecordFollowUpDue(ctx context.Context, in activities.FollowUpDue) error {
+func (f *flakyRecorder) Plan(ctx context.Context, orgID uuid.UUID) (activities.FollowUpPlan, error) {
+	return f.real.Plan(ctx, orgID)
+}
+
+func (f *flakyRecorder) RecordDue(ctx context.Context, in activities.FollowUpDue) error {
 	call := f.calls.Add(1)
 	switch {
 	case f.broken.Load() && in.Step >= f.fromStep:
@@ -259,14 +263,14 @@ func (f *flakyRecorder) RecordFollowUpDue(ctx context.Context, in activities.Fol
 	case call == 1 && f.failFirst >= 1:
 		// The step is stored, then the attempt fails anyway (as when the
 		// worker dies before it reports): the retry must not store it again.
-		if err := f.real.RecordFollowUpDue(ctx, in); err != nil {
+		if err := f.real.RecordDue(ctx, in); err != nil {
 			return err
 		}
 		return temporal.NewApplicationError("lost after the write", "Transient")
 	case call <= f.failFirst:
 		return temporal.NewApplicationError("Postgres is away", "Transient")
 	}
-	return f.real.RecordFollowUpDue(ctx, in)
+	return f.real.RecordDue(ctx, in)
 }
 
 // TestAFollowUpStepSurvivesTwoFailures: the step's activity fails twice,
@@ -388,7 +392,7 @@ func TestAFollowUpThatAlwaysFailsLeavesOneDeadLetter(t *testing.T) {
 
 	// Fix the cause, then re-drive as an owner would.
 	rec.broken.Store(false)
-	owner := core.Membership{OrgID: org, Role: core.RoleOwner, Principal: core.Principal{UserID: uuid.New()}}
+	owner := access.Membership{OrgID: org, Role: access.RoleOwner, Principal: access.Principal{UserID: uuid.New()}}
 	var redriven ops.DeadLetter
 	err = e.db.App.InTenant(ctx, org, func(ctx context.Context, tx pgx.Tx) error {
 		var err error

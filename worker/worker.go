@@ -72,9 +72,6 @@ func Register(r sdkworker.Registry, deps Deps) {
 		"redis":          func(ctx context.Context) error { return deps.Redis.Ping(ctx).Err() },
 		"object_storage": deps.Blob.Ping,
 	}})
-	r.RegisterActivity(&activities.Sales{
-		FollowUps: &sales.FollowUps{DB: deps.DB, Events: deps.Events},
-		Planner:   &sales.Planner{DB: deps.DB, Day: deps.FollowUpDay},
-	})
-	r.RegisterActivity(&activities.DeadLetters{Store: &ops.Store{DB: deps.DB, Events: deps.Events, Redis: deps.Redis}})
+	r.RegisterActivity(&activities.Sales{FollowUps: &sales.FollowUps{DB: deps.DB, Events: deps.Events, Day: deps.FollowUpDay}})
+	r.RegisterActivity(&activities.DeadLetters{Store: &ops.Recorder{DB: deps.DB, Events: deps.Events, Redis: deps.Redis}})
 }

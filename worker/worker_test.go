@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,7 +118,7 @@ func setup(t *testing.T) *testBundle {
 	const token = "operator-token-for-tests-0123456789"
 	b.api = httptest.NewServer(api.NewRouter(api.Config{
 		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 30 * time.Second,
-		Routes: []func(chi.Router){api.SystemRoutes(api.System{Diagnostics: &system.Service{Temporal: c, TaskQueue: b.taskQueue}, OperatorToken: token})},
+		Public:  []api.Routes{&api.Diagnostics{Runner: &system.Service{Temporal: c, TaskQueue: b.taskQueue}, OperatorToken: token}},
 	}))
 	t.Cleanup(b.api.Close)
 	return b

@@ -24,7 +24,7 @@ const (
 
 // DefaultCadence is when follow-ups fall due, in days after the lead
 // arrives (or is contacted), when the org has no sales settings.
-var DefaultCadence = []int{1, 3, 7}
+func DefaultCadence() []int { return []int{1, 3, 7} }
 
 // maxStepsPerRun bounds a run's history: after this many steps the workflow
 // continues as new with its state.
@@ -104,7 +104,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		}
 	}
 	if len(in.Cadence) == 0 {
-		in.Cadence = DefaultCadence
+		in.Cadence = DefaultCadence()
 	}
 	st.Cadence, st.Day = in.Cadence, in.Day
 	statusCh := workflow.GetSignalChannel(ctx, SignalLeadStatus)

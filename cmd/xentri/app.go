@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
@@ -25,6 +23,7 @@ import (
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/internal/idempotency"
 	"github.com/xentri/xentri/internal/platform/buildinfo"
 	"github.com/xentri/xentri/internal/platform/config"
 	"github.com/xentri/xentri/internal/platform/logging"
@@ -32,12 +31,13 @@ import (
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services/automation"
 	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/notification"
 	"github.com/xentri/xentri/services/integrations"
 	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/services/system"
 	"github.com/xentri/xentri/web"
-	"github.com/xentri/xentri/workflows"
+	"github.com/xentri/xentri/worker"
 )
 
 // loadConfig reads the configuration and builds the logger.
@@ -225,36 +225,6 @@ func workflowLink(cfg config.Config) func(string) string {
 	}
 }
 
-// hookRegistry lists the workflows automations may start by name.
-func hookRegistry() *automation.Registry {
-	reg := automation.NewRegistry()
-	// A monitoring flow in n8n can ask the worker fleet whether its
-	// dependencies answer.
-	must(automation.Register(reg, "diagnostics", `{
-		"type": "object", "additionalProperties": false,
-		"properties": {"checks": {"type": "array", "items": {"enum": ["postgres", "redis", "object_storage"]}}}
-	}`, workflows.Diagnostics))
-	// n8n can start (or find) a lead's follow-ups, e.g. for leads it
-	// imported from elsewhere.
-	must(automation.Register(reg, "lead.followup", `{
-		"type": "object", "additionalProperties": false, "required": ["lead_id"],
-		"properties": {"lead_id": {"type": "string", "format": "uuid"}, "cadence": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 365}, "maxItems": 20}}
-	}`, workflows.LeadFollowUp, automation.WithOrg(),
-		// The schema has asserted the uuid format; parsing normalises its
-		// case, so the hook finds the run the lead's creation started.
-		automation.WithWorkflowID(func(_ uuid.UUID, in map[string]any) string {
-			return sales.FollowUpWorkflowID(uuid.MustParse(in["lead_id"].(string)))
-		}),
-		automation.WithEntity("lead", func(_ uuid.UUID, in map[string]any) string { return uuid.MustParse(in["lead_id"].(string)).String() })))
-	return reg
-}
-
-func must(err error) {
-	if err != nil {
-		panic(err) // a registration mistake, caught by any test that builds the API
-	}
-}
-
 // probeConfig serves only the probes and metrics (for the worker).
 func probeConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) api.Config {
 	return api.Config{
@@ -266,34 +236,55 @@ func probeConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus
 	}
 }
 
+// idempotencyStaleAfter is how long an Idempotency-Key's request may run
+// before its claim counts as abandoned (its process died) and the key can be
+// used again.
+const idempotencyStaleAfter = 2 * time.Minute
+
 // apiConfig is the full API: probes, metrics, every /api/v1 route, the shell.
-func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) api.Config {
+// Each bounded context's routes go in the group that says what their
+// callers must show (api.Config).
+func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) (api.Config, error) {
 	c := probeConfig(cfg, d, log, reg)
 	c.Web = web.Handler()
+	hooks, err := worker.Hooks()
+	if err != nil {
+		return c, fmt.Errorf("hook registry: %w", err)
+	}
 	link := workflowLink(cfg)
+	limiter := cache.NewRateLimiter(d.redis, "xentri:ratelimit:")
+	keys := &idempotency.Store{DB: d.db, StaleAfter: idempotencyStaleAfter}
+	automations := &automation.Service{DB: d.db, Registry: hooks, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link}
+	leads := &sales.Service{DB: d.db, Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log,
+		Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link, HighValue: cfg.HighValueLead, FollowUpDay: cfg.FollowUpDay}
 	// One dead-letter service: the org's view and the operator's.
 	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
-	c.Routes = []func(chi.Router){
-		api.ContractRoutes(),
-		api.SystemRoutes(api.System{
-			Diagnostics: &system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
-			DB:          d.db, DeadLetters: deadLetters,
-			OperatorToken: cfg.OperatorToken, WorkflowLink: link,
-		}),
-		api.CoreRoutes(api.Core{
-			Service: d.core, DB: d.db, Verifier: d.verifier,
-			Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"},
-			Ops:          deadLetters,
-			Sales: &sales.Service{Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log,
-				Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link, HighValue: cfg.HighValueLead, FollowUpDay: cfg.FollowUpDay},
-			Hooks: &api.Hooks{
-				Automation: &automation.Service{Registry: hookRegistry(), Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link},
-				DB:         d.db, N8NSecret: []byte(cfg.N8NSecret),
-			},
-			Limiter: cache.NewRateLimiter(d.redis, "xentri:ratelimit:"), AllowedOrigins: cfg.AllowedOrigins,
-		}),
+
+	c.Idempotency = keys
+	c.Session = &api.Session{Verifier: d.verifier, Tokens: d.core, AllowedOrigins: cfg.AllowedOrigins}
+	c.Gate = &api.Gate{DB: d.db, Members: d.core}
+	c.Public = []api.Routes{
+		api.Contracts{},
+		&api.Diagnostics{Runner: &system.Service{Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue},
+			OperatorToken: cfg.OperatorToken, WorkflowLink: link},
+		&api.OperatorDeadLetters{DB: d.db, Ops: deadLetters, OperatorToken: cfg.OperatorToken},
+		&api.LeadForm{Sales: leads, Limiter: limiter, Idempotency: keys},
 	}
-	return c
+	c.Caller = []api.Routes{
+		&api.Account{Core: d.core, Limiter: limiter, Idempotency: keys, AllowedOrigins: cfg.AllowedOrigins},
+		&api.Orgs{Core: d.core, Idempotency: keys},
+		&api.Hooks{Automation: automations, N8NSecret: []byte(cfg.N8NSecret)},
+	}
+	c.Tenant = []api.Routes{
+		&api.Members{Core: d.core},
+		&api.Tokens{Core: d.core},
+		&api.Notifications{Service: &notification.Service{}},
+		&api.Leads{Sales: leads},
+		&api.Subscriptions{Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"}},
+		&api.DeadLetters{Ops: deadLetters},
+		&api.Workflows{Automation: automations},
+	}
+	return c, nil
 }
 
 // startTracing installs the tracer provider.

@@ -42,7 +42,11 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := api.NewMux(apiConfig(cfg, &deps{}, zerolog.Nop(), prometheus.NewRegistry()))
+	routes, err := apiConfig(cfg, &deps{}, zerolog.Nop(), prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := api.NewMux(routes)
 	served := map[string]bool{}
 	err = chi.Walk(mux, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		route = strings.TrimSuffix(strings.ReplaceAll(route, "/*/", "/"), "/")

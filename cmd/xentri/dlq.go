@@ -14,7 +14,7 @@ import (
 
 	"github.com/xentri/xentri/internal/db"
 	itemporal "github.com/xentri/xentri/internal/temporal"
-	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/paging"
 	"github.com/xentri/xentri/services/ops"
 )
 
@@ -78,12 +78,12 @@ letters of event consumers and the n8n bridge, see ` + "`xentri events dlq`.",
 			default:
 				return fmt.Errorf("--status: %q is none of open, redriven, discarded, all", status)
 			}
-			if limit < 1 || limit > core.MaxLimit {
-				return fmt.Errorf("--limit: from 1 to %d", core.MaxLimit)
+			if limit < 1 || limit > paging.MaxLimit {
+				return fmt.Errorf("--limit: from 1 to %d", paging.MaxLimit)
 			}
 			var letters []ops.DeadLetter
 			err := asOperator(cmd.Context(), false, func(ctx context.Context, svc *ops.Service, tx pgx.Tx) (err error) {
-				letters, _, err = svc.OperatorList(ctx, tx, orgID, st, core.Page{Limit: limit})
+				letters, _, err = svc.OperatorList(ctx, tx, orgID, st, paging.Page{Limit: limit})
 				return err
 			})
 			if err != nil {

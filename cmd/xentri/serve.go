@@ -208,7 +208,11 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 	}
 	routes := probeConfig(cfg, d, log, reg)
 	if r.api {
-		routes = apiConfig(cfg, d, log, reg)
+		var err error
+		if routes, err = apiConfig(cfg, d, log, reg); err != nil {
+			ln.Close()
+			return err
+		}
 	}
 	h := api.NewRouter(routes)
 	srv := httpServer(h, cfg)

@@ -20,6 +20,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/xentri/xentri/internal/db"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services"
 )
@@ -38,9 +39,9 @@ type Option func(*options)
 
 type options struct {
 	withOrg bool
-	id      func(org uuid.UUID, input map[string]any) string
+	id      func(org uuid.UUID, input map[string]any) (string, error)
 	kind    string
-	entity  func(org uuid.UUID, input map[string]any) string
+	entity  func(org uuid.UUID, input map[string]any) (string, error)
 }
 
 // WithOrg sets the input's org_id to the caller's org after validation: the
@@ -49,15 +50,17 @@ func WithOrg() Option { return func(o *options) { o.withOrg = true } }
 
 // WithWorkflowID gives the run a meaningful id made from the org and the
 // input (such as lead-followup/{lead_id}) instead of hook/{name}/{org}/{key};
-// a run already going under it is returned rather than started twice.
-func WithWorkflowID(id func(org uuid.UUID, input map[string]any) string) Option {
+// a run already going under it is returned rather than started twice. An
+// error from id refuses the input as invalid.
+func WithWorkflowID(id func(org uuid.UUID, input map[string]any) (string, error)) Option {
 	return func(o *options) { o.id = id }
 }
 
 // WithEntity names what a run works on, for its XentriKind and
 // XentriEntityId search attributes; without it a run works on its org
-// (kind "org", entity the org id).
-func WithEntity(kind string, entity func(org uuid.UUID, input map[string]any) string) Option {
+// (kind "org", entity the org id). An error from entity refuses the input as
+// invalid.
+func WithEntity(kind string, entity func(org uuid.UUID, input map[string]any) (string, error)) Option {
 	return func(o *options) { o.kind, o.entity = kind, entity }
 }
 
@@ -68,8 +71,6 @@ type Registry struct{ entries map[string]entry }
 func NewRegistry() *Registry { return &Registry{entries: map[string]entry{}} }
 
 // Register adds a workflow under name, with the JSON Schema of its input.
-// Later issues register brief generation, website publishing and lead
-// follow-up here.
 func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workflow.Context, In) (Out, error), opts ...Option) error {
 	if _, dup := r.entries[name]; dup {
 		return fmt.Errorf("automation: %q registered twice", name)
@@ -88,7 +89,7 @@ func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workfl
 	if err != nil {
 		return fmt.Errorf("automation: %s schema: %w", name, err)
 	}
-	o := options{kind: "org", entity: func(org uuid.UUID, _ map[string]any) string { return org.String() }}
+	o := options{kind: "org", entity: func(org uuid.UUID, _ map[string]any) (string, error) { return org.String(), nil }}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -123,6 +124,7 @@ type Run struct {
 
 // Service starts registered workflows and reports on them.
 type Service struct {
+	DB        *db.DB // CheckOrg's
 	Registry  *Registry
 	Temporal  client.Client
 	TaskQueue string
@@ -145,6 +147,9 @@ func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input
 	e, ok := s.Registry.entries[name]
 	if !ok {
 		return Run{}, services.Errorf(services.NotFound, "No workflow is registered as %q; registered: %s.", name, strings.Join(s.Registry.Names(), ", "))
+	}
+	if s.Temporal == nil {
+		return Run{}, errNoTemporal
 	}
 	if len(bytes.TrimSpace(input)) == 0 {
 		input = json.RawMessage("{}")
@@ -171,14 +176,20 @@ func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input
 	}
 	id := "hook/" + name + "/" + orgID.String() + "/" + key
 	if e.opts.id != nil {
-		id = e.opts.id(orgID, fields)
+		if id, err = e.opts.id(orgID, fields); err != nil {
+			return Run{}, &services.Error{Code: services.Invalid, Message: "input: " + err.Error(), Fields: map[string]string{"input": err.Error()}}
+		}
+	}
+	entity, err := e.opts.entity(orgID, fields)
+	if err != nil {
+		return Run{}, &services.Error{Code: services.Invalid, Message: "input: " + err.Error(), Fields: map[string]string{"input": err.Error()}}
 	}
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		TypedSearchAttributes:    itemporal.Attributes(orgID.String(), e.opts.kind, e.opts.entity(orgID, fields)),
+		TypedSearchAttributes:    itemporal.Attributes(orgID.String(), e.opts.kind, entity),
 	}, e.workflow, in)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
@@ -194,6 +205,10 @@ func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input
 	}
 	return s.run(id, run.GetRunID()), nil
 }
+
+// errNoTemporal answers where no Temporal client is configured (an API
+// serving without workflows, as some tests do).
+var errNoTemporal = services.Errorf(services.Unavailable, "Workflows are not running here.")
 
 func statusURL(id string) string { return "/api/v1/workflows/" + id }
 
@@ -212,6 +227,9 @@ type Status struct {
 // Status reports on a workflow of org; another org's workflow, or none, is
 // NotFound alike.
 func (s *Service) Status(ctx context.Context, orgID uuid.UUID, id string) (Status, error) {
+	if s.Temporal == nil {
+		return Status{}, errNoTemporal
+	}
 	notFound := services.Errorf(services.NotFound, "This organisation has no workflow %q.", id)
 	desc, err := s.Temporal.DescribeWorkflow(ctx, id, "")
 	var nf *serviceerror.NotFound

@@ -12,9 +12,10 @@ import (
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/auth"
 	"github.com/xentri/xentri/internal/db"
-	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/events"
 	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/services/access"
+	"github.com/xentri/xentri/services/paging"
 )
 
 // SignUpInput is what a new user gives.
@@ -51,22 +52,26 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (auth.Session, Org
 
 	sess, err := s.Auth.SignUp(ctx, email, in.Password)
 	if err != nil {
-		return auth.Session{}, Org{}, providerError(err)
+		return auth.Session{}, Org{}, fmt.Errorf("sign up: %w", providerError(err))
 	}
 	var org Org
 	err = s.DB.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := dbsqlc.New(tx).UpsertUser(ctx, dbsqlc.UpsertUserParams{ID: sess.User.ID, Email: sess.User.Email}); err != nil {
+		if err := storeIn(tx).upsertUser(ctx, sess.User.ID, sess.User.Email); err != nil {
 			return fmt.Errorf("store user: %w", err)
 		}
 		org, err = s.createOrg(ctx, tx, sess.User.ID, orgName)
 		if err != nil {
 			return err
 		}
-		return s.Events.Emit(ctx, tx, events.Event{
+		err := s.Events.Emit(ctx, tx, events.Event{
 			Type: "xentri.user.signup.v1", OrgID: org.ID,
 			Actor:   events.Actor{Type: "user", ID: sess.User.ID.String()},
 			Payload: contracts.UserSignup{UserID: sess.User.ID.String(), OrgID: org.ID.String()},
 		})
+		if err != nil {
+			return fmt.Errorf("emit signup: %w", err)
+		}
+		return nil
 	})
 	if err != nil {
 		if derr := s.Auth.DeleteUser(context.WithoutCancel(ctx), sess.User.ID); derr != nil {
@@ -86,33 +91,30 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (auth.Sess
 	}
 	sess, err := s.Auth.SignIn(ctx, normEmail(email), password)
 	if err != nil {
-		return auth.Session{}, providerError(err)
+		return auth.Session{}, fmt.Errorf("sign in: %w", providerError(err))
 	}
 	err = s.DB.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if _, err := dbsqlc.New(tx).UpsertUser(ctx, dbsqlc.UpsertUserParams{ID: sess.User.ID, Email: sess.User.Email}); err != nil {
-			return err
-		}
-		return nil
+		return storeIn(tx).upsertUser(ctx, sess.User.ID, sess.User.Email)
 	})
 	if err != nil {
 		return auth.Session{}, fmt.Errorf("signin: %w", err)
 	}
 	// Events belong to an org: the login goes to each org of the user.
 	err = s.DB.AsUser(ctx, sess.User.ID, func(ctx context.Context, tx pgx.Tx) error {
-		ms, err := dbsqlc.New(tx).ListUserMemberships(ctx, sess.User.ID)
+		ms, err := storeIn(tx).memberships(ctx, sess.User.ID)
 		if err != nil {
-			return err
+			return fmt.Errorf("memberships: %w", err)
 		}
 		for _, m := range ms {
-			if err := db.SwitchTenant(ctx, tx, m.OrgID); err != nil {
+			if err := db.SwitchTenant(ctx, tx, m.orgID); err != nil {
 				return err
 			}
 			if err := s.Events.Emit(ctx, tx, events.Event{
-				Type: "xentri.user.login.v1", OrgID: m.OrgID,
+				Type: "xentri.user.login.v1", OrgID: m.orgID,
 				Actor:   events.Actor{Type: "user", ID: sess.User.ID.String()},
 				Payload: contracts.UserLogin{UserID: sess.User.ID.String()},
 			}); err != nil {
-				return err
+				return fmt.Errorf("emit login: %w", err)
 			}
 		}
 		return nil
@@ -130,7 +132,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (auth.Sessio
 	}
 	sess, err := s.Auth.Refresh(ctx, refreshToken)
 	if err != nil {
-		return auth.Session{}, providerError(err)
+		return auth.Session{}, fmt.Errorf("refresh: %w", providerError(err))
 	}
 	return sess, nil
 }
@@ -138,7 +140,7 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (auth.Sessio
 // SignOut ends the caller's session at the provider.
 func (s *Service) SignOut(ctx context.Context, accessToken string, claims auth.Claims) error {
 	if err := s.Auth.SignOut(ctx, accessToken, claims); err != nil {
-		return providerError(err)
+		return fmt.Errorf("sign out: %w", providerError(err))
 	}
 	return nil
 }
@@ -146,28 +148,34 @@ func (s *Service) SignOut(ctx context.Context, accessToken string, claims auth.C
 // EnsureUser records a verified user the first time they are seen (someone
 // who signed up at GoTrue directly).
 func (s *Service) EnsureUser(ctx context.Context, c auth.Claims) error {
-	return s.DB.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		q := dbsqlc.New(tx)
-		u, err := q.GetUser(ctx, c.Subject)
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		st := storeIn(tx)
+		u, err := st.user(ctx, c.Subject)
 		if err == nil && (c.Email == "" || strings.EqualFold(u.Email, c.Email)) {
 			return nil
 		}
-		if deleted, derr := q.IsUserDeleted(ctx, c.Subject); derr != nil || deleted {
+		if deleted, derr := st.userDeleted(ctx, c.Subject); derr != nil || deleted {
 			if derr != nil {
 				return derr
 			}
 			return services.Errorf(services.Unauthenticated, "This account was deleted.")
 		}
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err != nil && !errors.Is(err, ErrNoUser) {
 			return err
 		}
 		if c.Email == "" {
 			return services.Errorf(services.Unauthenticated, "The access token carries no e-mail address.")
 		}
-		_, err = q.UpsertUser(ctx, dbsqlc.UpsertUserParams{ID: c.Subject, Email: c.Email})
-		return err
+		return st.upsertUser(ctx, c.Subject, c.Email)
 	})
+	if err != nil {
+		return fmt.Errorf("ensure user: %w", err)
+	}
+	return nil
 }
+
+// maxOrgsOnMe bounds the orgs /me lists; GET /orgs pages through them all.
+const maxOrgsOnMe = paging.MaxLimit * 50
 
 // Me returns the user and every org they belong to.
 func (s *Service) Me(ctx context.Context, userID uuid.UUID) (User, []Org, error) {
@@ -175,63 +183,55 @@ func (s *Service) Me(ctx context.Context, userID uuid.UUID) (User, []Org, error)
 		user User
 		orgs []Org
 	)
-	err := s.DB.AsUser(ctx, userID, func(ctx context.Context, tx pgx.Tx) error {
-		q := dbsqlc.New(tx)
-		u, err := q.GetUser(ctx, userID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return services.Errorf(services.NotFound, "This account no longer exists.")
-		}
-		if err != nil {
+	err := s.DB.AsUser(ctx, userID, func(ctx context.Context, tx pgx.Tx) (err error) {
+		st := storeIn(tx)
+		if user, err = st.user(ctx, userID); err != nil {
 			return err
 		}
-		user = User{ID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt}
-		rows, err := q.ListUserOrgs(ctx, dbsqlc.ListUserOrgsParams{UserID: userID, Lim: MaxLimit * 50})
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			orgs = append(orgs, Org{ID: r.ID, Name: r.Name, Role: Role(r.Role), CreatedAt: r.CreatedAt})
-		}
-		return nil
+		orgs, _, err = st.userOrgs(ctx, userID, paging.Page{Limit: maxOrgsOnMe})
+		return err
 	})
-	return user, orgs, err
+	if err != nil {
+		return User{}, nil, fmt.Errorf("me: %w", err)
+	}
+	return user, orgs, nil
 }
 
 // DeleteAccount erases the user (FR5): every org they solely own, with all
 // its tenant rows; their memberships elsewhere; their user record; then
 // their account at the provider. It is refused while they are the only owner
 // of an org that has other members: they must hand it over first.
-func (s *Service) DeleteAccount(ctx context.Context, p Principal) error {
+func (s *Service) DeleteAccount(ctx context.Context, p access.Principal) error {
 	if p.Token != nil {
 		return services.Errorf(services.Forbidden, "An API token cannot delete an account.")
 	}
 	userID := p.UserID
 	err := s.DB.AsUser(ctx, userID, func(ctx context.Context, tx pgx.Tx) error {
-		q := dbsqlc.New(tx)
-		memberships, err := q.ListUserMemberships(ctx, userID)
+		st := storeIn(tx)
+		memberships, err := st.memberships(ctx, userID)
 		if err != nil {
-			return err
+			return fmt.Errorf("memberships: %w", err)
 		}
 		var soleOwned, leaving []uuid.UUID
 		for _, m := range memberships {
-			if err := db.SwitchTenant(ctx, tx, m.OrgID); err != nil {
+			if err := db.SwitchTenant(ctx, tx, m.orgID); err != nil {
 				return err
 			}
-			if _, err := q.LockOrg(ctx, m.OrgID); err != nil {
+			if err := st.lockOrg(ctx, m.orgID); err != nil {
 				return fmt.Errorf("lock org: %w", err)
 			}
-			counts, err := q.CountOrgMembersByRole(ctx, m.OrgID)
+			owners, members, err := st.roleCounts(ctx, m.orgID)
 			if err != nil {
-				return err
+				return fmt.Errorf("count members: %w", err)
 			}
 			switch {
-			case counts.Members == 1:
-				soleOwned = append(soleOwned, m.OrgID)
-			case Role(m.Role) == RoleOwner && counts.Owners == 1:
+			case members == 1:
+				soleOwned = append(soleOwned, m.orgID)
+			case m.role == access.RoleOwner && owners == 1:
 				return &services.Error{Code: services.Conflict,
-					Message: fmt.Sprintf("You are the only owner of organisation %s, which has other members: make someone else an owner, or remove them, first.", m.OrgID)}
+					Message: fmt.Sprintf("You are the only owner of organisation %s, which has other members: make someone else an owner, or remove them, first.", m.orgID)}
 			default:
-				leaving = append(leaving, m.OrgID)
+				leaving = append(leaving, m.orgID)
 			}
 		}
 		// Every org the user was in hears of it, including those about to go
@@ -244,30 +244,30 @@ func (s *Service) DeleteAccount(ctx context.Context, p Principal) error {
 				Type: "xentri.user.deleted.v1", OrgID: org, Actor: p.Actor(),
 				Payload: contracts.UserDeleted{UserID: userID.String()},
 			}); err != nil {
-				return err
+				return fmt.Errorf("emit user deleted: %w", err)
 			}
 		}
 		for _, org := range soleOwned {
 			if err := db.SwitchTenant(ctx, tx, org); err != nil {
 				return err
 			}
-			if _, err := q.DeleteOrg(ctx, org); err != nil {
+			if err := st.deleteOrg(ctx, org); err != nil {
 				return fmt.Errorf("delete org %s: %w", org, err)
 			}
 		}
 		if err := db.SwitchTenant(ctx, tx, uuid.Nil); err != nil {
 			return err
 		}
-		if _, err := q.DeleteUserMemberships(ctx, userID); err != nil {
+		if err := st.leaveEveryOrg(ctx, userID); err != nil {
 			return fmt.Errorf("leave orgs: %w", err)
 		}
-		if _, err := q.DeleteUser(ctx, userID); err != nil {
-			return fmt.Errorf("delete user: %w", err)
+		if err := st.eraseUser(ctx, userID); err != nil {
+			return fmt.Errorf("erase user: %w", err)
 		}
-		return q.MarkUserDeleted(ctx, userID)
+		return nil
 	})
 	if err != nil {
-		return err
+		return fmt.Errorf("delete account: %w", err)
 	}
 	// The data is gone; now the identity. If this fails the user can call
 	// again: the first part finds nothing left and the provider is retried.

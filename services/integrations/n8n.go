@@ -15,10 +15,10 @@ import (
 
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/db"
-	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/n8n"
 	"github.com/xentri/xentri/services"
-	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/access"
+	"github.com/xentri/xentri/services/paging"
 )
 
 // Subscription is an org's n8n webhook subscription.
@@ -39,24 +39,20 @@ type Service struct {
 }
 
 // List pages through the org's subscriptions.
-func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, page core.Page) ([]Subscription, string, error) {
-	if !m.Principal.Allows("integrations:read") {
-		return nil, "", services.Errorf(services.Forbidden, "This API token lacks the integrations:read scope.")
-	}
-	rows, err := dbsqlc.New(tx).ListN8NSubscriptions(ctx, dbsqlc.ListN8NSubscriptionsParams{OrgID: m.OrgID, After: page.After, Lim: int32(page.Limit + 1)})
-	if err != nil {
+func (s *Service) List(ctx context.Context, tx pgx.Tx, m access.Membership, page paging.Page) ([]Subscription, string, error) {
+	if err := m.Need(access.ScopeIntegrationsRead); err != nil {
 		return nil, "", err
 	}
-	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.N8nSubscription) uuid.UUID { return r.ID },
-		func(r dbsqlc.N8nSubscription) Subscription {
-			return Subscription{ID: r.ID, Pattern: r.Pattern, URL: r.Url, CreatedAt: r.CreatedAt}
-		})
+	out, next, err := storeIn(tx).subscriptions(ctx, m.OrgID, page)
+	if err != nil {
+		return nil, "", fmt.Errorf("list subscriptions: %w", err)
+	}
 	return out, next, nil
 }
 
 // Create subscribes url to the org's events matching pattern. Owners and
 // admins may, and tokens with integrations:write (n8n registering itself).
-func (s *Service) Create(ctx context.Context, tx pgx.Tx, m core.Membership, pattern, url string) (Subscription, error) {
+func (s *Service) Create(ctx context.Context, tx pgx.Tx, m access.Membership, pattern, url string) (Subscription, error) {
 	if err := canManage(m); err != nil {
 		return Subscription{}, err
 	}
@@ -74,49 +70,36 @@ func (s *Service) Create(ctx context.Context, tx pgx.Tx, m core.Membership, patt
 	if len(fields) > 0 {
 		return Subscription{}, &services.Error{Code: services.Invalid, Message: "The subscription has invalid fields.", Fields: fields}
 	}
-	var creator *uuid.UUID
-	if m.Principal.Token == nil {
-		creator = &m.Principal.UserID
-	}
-	row, err := dbsqlc.New(tx).CreateN8NSubscription(ctx, dbsqlc.CreateN8NSubscriptionParams{
-		ID: uuid.Must(uuid.NewV7()), OrgID: m.OrgID, Pattern: pattern, Url: url, CreatedBy: creator,
-	})
-	if db.IsUniqueViolation(err) {
+	sub, err := storeIn(tx).createSubscription(ctx, m.OrgID, pattern, url, m.Principal.UserRef())
+	if errors.Is(err, errSubscribed) {
 		return Subscription{}, services.Errorf(services.Conflict, "This URL is already subscribed to %s.", pattern)
 	}
 	if err != nil {
 		return Subscription{}, fmt.Errorf("create subscription: %w", err)
 	}
-	return Subscription{ID: row.ID, Pattern: row.Pattern, URL: row.Url, CreatedAt: row.CreatedAt}, nil
+	return sub, nil
 }
 
 // Delete ends a subscription.
-func (s *Service) Delete(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID) error {
+func (s *Service) Delete(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) error {
 	if err := canManage(m); err != nil {
 		return err
 	}
-	n, err := dbsqlc.New(tx).DeleteN8NSubscription(ctx, dbsqlc.DeleteN8NSubscriptionParams{OrgID: m.OrgID, ID: id})
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return services.Errorf(services.NotFound, "This organisation has no such subscription.")
+	if err := storeIn(tx).deleteSubscription(ctx, m.OrgID, id); err != nil {
+		return fmt.Errorf("delete subscription: %w", err)
 	}
 	return nil
 }
 
-func canManage(m core.Membership) error {
-	if m.Principal.Token != nil {
-		if !m.Principal.Allows("integrations:write") {
-			return services.Errorf(services.Forbidden, "This API token lacks the integrations:write scope.")
-		}
-		return nil
-	}
-	if !m.Role.Manages() {
-		return services.Errorf(services.Forbidden, "Only owners and admins can manage integrations.")
-	}
-	return nil
+// canManage: owners and admins, and tokens with integrations:write (n8n
+// registering itself).
+func canManage(m access.Membership) error {
+	return m.NeedManager(access.ScopeIntegrationsWrite, "integrations")
 }
+
+// maxSubscriptionsPerOrg bounds the subscriptions the bridge reads for an
+// event.
+const maxSubscriptionsPerOrg = 1000
 
 // Bridge delivers events to n8n: every event is PUBLISHed on the pub/sub
 // channel for n8n's Redis Trigger, and POSTed to each subscription that
@@ -158,14 +141,17 @@ func (b *Bridge) subscriptionsFor(ctx context.Context, e contracts.Envelope) ([]
 		return out, nil
 	}
 	err = b.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := dbsqlc.New(tx).ListN8NSubscriptions(ctx, dbsqlc.ListN8NSubscriptionsParams{OrgID: orgID, Lim: 1000})
-		for _, r := range rows {
-			s := n8n.Subscription{ID: r.ID.String(), OrgID: r.OrgID.String(), Pattern: r.Pattern, URL: r.Url}
+		subs, _, err := storeIn(tx).subscriptions(ctx, orgID, paging.Page{Limit: maxSubscriptionsPerOrg})
+		for _, sub := range subs {
+			s := n8n.Subscription{ID: sub.ID.String(), OrgID: orgID.String(), Pattern: sub.Pattern, URL: sub.URL}
 			if s.Matches(e) {
 				out = append(out, s)
 			}
 		}
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("org subscriptions: %w", err)
+	}
+	return out, nil
 }

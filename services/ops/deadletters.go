@@ -6,7 +6,7 @@ package ops
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,64 +18,68 @@ import (
 	"github.com/xentri/xentri/activities"
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/db"
-	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/events"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services"
-	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/access"
+	"github.com/xentri/xentri/services/paging"
 )
 
 // DeadLetterStream is where workflow failures are announced.
 const DeadLetterStream = "xentri:dlq"
 
-// Store records dead letters: a row, xentri.workflow.failed.v1 through the
+// Recorder records dead letters: a row, xentri.workflow.failed.v1 through the
 // outbox, and an entry on xentri:dlq.
-type Store struct {
+type Recorder struct {
 	DB     *db.DB
 	Events *events.Writer
 	Redis  *redis.Client
 }
 
-var _ activities.DeadLetterStore = (*Store)(nil)
+var _ activities.DeadLetterStore = (*Recorder)(nil)
 
 // RecordDeadLetter stores d once per run.
-func (s *Store) RecordDeadLetter(ctx context.Context, d activities.DeadLetter) error {
+func (s *Recorder) RecordDeadLetter(ctx context.Context, d activities.DeadLetter) error {
 	orgID, err := uuid.Parse(d.OrgID)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError("dead letter without an org", activities.ErrInvalidInput, err)
+		return &services.Error{Code: services.Invalid, Message: "A dead letter needs its org.", Err: err}
 	}
 	var env contracts.Envelope
 	err = s.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
-		row, err := dbsqlc.New(tx).RecordDeadLetter(ctx, dbsqlc.RecordDeadLetterParams{
-			ID: uuid.Must(uuid.NewV7()), OrgID: orgID, WorkflowType: d.WorkflowType, WorkflowID: d.WorkflowID, RunID: d.RunID,
-			TaskQueue: d.TaskQueue, Input: d.Input, FailureType: d.FailureType, FailureMessage: d.FailureMessage, Attempts: int32(d.Attempts),
-		})
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // recorded by an earlier attempt
-		}
+		id, recorded, err := record(ctx, tx, orgID, d)
 		if err != nil {
-			return err
+			return fmt.Errorf("store: %w", err)
+		}
+		if !recorded {
+			return nil // recorded by an earlier attempt
 		}
 		env, err = s.Events.Envelope(ctx, events.Event{
 			Type: contracts.EventWorkflowFailed, OrgID: orgID, Actor: events.Actor{Type: "system", ID: "worker"},
 			CorrelationID: d.WorkflowID,
 			Payload: contracts.WorkflowFailed{WorkflowID: d.WorkflowID, RunID: d.RunID, WorkflowType: d.WorkflowType,
 				Failure: contracts.WorkflowFailure{Message: d.FailureMessage, Type: d.FailureType}, Attempts: max(d.Attempts, 1),
-				DeadLetterID: row.ID.String()},
+				DeadLetterID: id.String()},
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("event: %w", err)
 		}
 		return s.Events.Write(ctx, tx, env)
 	})
-	if err != nil || env.ID == "" || s.Redis == nil {
-		return err
+	if err != nil {
+		return fmt.Errorf("record dead letter: %w", err)
+	}
+	if env.ID == "" || s.Redis == nil {
+		return nil
 	}
 	raw, _ := json.Marshal(env)
-	return s.Redis.XAdd(ctx, &redis.XAddArgs{Stream: DeadLetterStream, Values: []any{
+	err = s.Redis.XAdd(ctx, &redis.XAddArgs{Stream: DeadLetterStream, Values: []any{
 		contracts.FieldEnvelope, string(raw), contracts.FieldID, env.ID, contracts.FieldType, env.Type, contracts.FieldOrgID, env.OrgID,
 		"reason", d.FailureMessage, "group", "workflows", "attempts", d.Attempts, "failed_at", time.Now().UTC().Format(time.RFC3339),
 	}}).Err()
+	if err != nil {
+		return fmt.Errorf("announce dead letter on %s: %w", DeadLetterStream, err)
+	}
+	return nil
 }
 
 // The states of a dead letter: open until it is re-driven or discarded.
@@ -129,137 +133,97 @@ func (s *Service) linked(d DeadLetter) DeadLetter {
 	return d
 }
 
-// page turns rows fetched with limit+1 into a page of linked letters.
-func (s *Service) page(rows []dbsqlc.DeadLetter, limit int) ([]DeadLetter, string) {
-	return core.Paginate(rows, limit, func(r dbsqlc.DeadLetter) uuid.UUID { return r.ID },
-		func(r dbsqlc.DeadLetter) DeadLetter { return s.linked(fromRow(r)) })
+// linkedAll adds the Temporal UI address to every letter of a page.
+func (s *Service) linkedAll(page []DeadLetter) []DeadLetter {
+	for i := range page {
+		page[i] = s.linked(page[i])
+	}
+	return page
 }
 
-func canOperate(m core.Membership) error {
-	if m.Principal.Token != nil || !m.Role.Manages() {
-		return services.Errorf(services.Forbidden, "Only owners and admins may handle dead letters.")
-	}
-	return nil
-}
+func canOperate(m access.Membership) error { return m.NeedManager("", "dead letters") }
 
 // List pages through the org's dead letters, all of them or those of one
 // status.
-func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, status *string, page core.Page) ([]DeadLetter, string, error) {
+func (s *Service) List(ctx context.Context, tx pgx.Tx, m access.Membership, status *string, page paging.Page) ([]DeadLetter, string, error) {
 	if err := canOperate(m); err != nil {
 		return nil, "", err
 	}
-	rows, err := dbsqlc.New(tx).ListDeadLetters(ctx, dbsqlc.ListDeadLettersParams{OrgID: m.OrgID, Status: status, After: page.After, Lim: int32(page.Limit + 1)})
+	out, next, err := lettersOf(tx, m.OrgID).list(ctx, status, page)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list dead letters: %w", err)
 	}
-	out, next := s.page(rows, page.Limit)
-	return out, next, nil
+	return s.linkedAll(out), next, nil
 }
 
 // Redrive starts the workflow again, under the same id, with the stored
 // input or an edited one, links the new run and marks the letter.
-func (s *Service) Redrive(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID, input json.RawMessage) (DeadLetter, error) {
+func (s *Service) Redrive(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, input json.RawMessage) (DeadLetter, error) {
 	if err := canOperate(m); err != nil {
 		return DeadLetter{}, err
 	}
-	return s.redrive(ctx, tenantLetters{dbsqlc.New(tx), m.OrgID}, id, input)
+	return s.redrive(ctx, lettersOf(tx, m.OrgID), id, input)
 }
 
 // Discard closes a dead letter without running it again.
-func (s *Service) Discard(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID) error {
+func (s *Service) Discard(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) error {
 	if err := canOperate(m); err != nil {
 		return err
 	}
-	_, err := s.discard(ctx, tenantLetters{dbsqlc.New(tx), m.OrgID}, id)
+	_, err := s.discard(ctx, lettersOf(tx, m.OrgID), id)
 	return err
 }
 
 // OperatorList pages through every org's dead letters (or one org's).
-func (s *Service) OperatorList(ctx context.Context, tx pgx.Tx, org *uuid.UUID, status *string, page core.Page) ([]DeadLetter, string, error) {
-	rows, err := dbsqlc.New(tx).ListAllDeadLetters(ctx, dbsqlc.ListAllDeadLettersParams{OrgID: org, Status: status, After: page.After, Lim: int32(page.Limit + 1)})
+func (s *Service) OperatorList(ctx context.Context, tx pgx.Tx, org *uuid.UUID, status *string, page paging.Page) ([]DeadLetter, string, error) {
+	out, next, err := everyOrgsLetters(tx).list(ctx, org, status, page)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list dead letters: %w", err)
 	}
-	out, next := s.page(rows, page.Limit)
-	return out, next, nil
+	return s.linkedAll(out), next, nil
 }
 
 // OperatorShow returns one dead letter of any org.
 func (s *Service) OperatorShow(ctx context.Context, tx pgx.Tx, id uuid.UUID) (DeadLetter, error) {
-	row, err := operatorLetters{dbsqlc.New(tx)}.get(ctx, id)
+	d, err := everyOrgsLetters(tx).get(ctx, id)
 	if err != nil {
-		return DeadLetter{}, err
+		return DeadLetter{}, fmt.Errorf("show dead letter: %w", err)
 	}
-	return s.linked(fromRow(row)), nil
+	return s.linked(d), nil
 }
 
 // OperatorRedrive is Redrive for a dead letter of any org.
 func (s *Service) OperatorRedrive(ctx context.Context, tx pgx.Tx, id uuid.UUID, input json.RawMessage) (DeadLetter, error) {
-	return s.redrive(ctx, operatorLetters{dbsqlc.New(tx)}, id, input)
+	return s.redrive(ctx, everyOrgsLetters(tx), id, input)
 }
 
 // OperatorDiscard is Discard for a dead letter of any org.
 func (s *Service) OperatorDiscard(ctx context.Context, tx pgx.Tx, id uuid.UUID) (DeadLetter, error) {
-	return s.discard(ctx, operatorLetters{dbsqlc.New(tx)}, id)
-}
-
-// letters is where dead letters are looked up and settled: in one org, or
-// across orgs for the operator.
-type letters interface {
-	get(ctx context.Context, id uuid.UUID) (dbsqlc.DeadLetter, error) // locked for update
-	settle(ctx context.Context, id uuid.UUID, status string, runID *string) error
-}
-
-type tenantLetters struct {
-	q   *dbsqlc.Queries
-	org uuid.UUID
-}
-
-func (t tenantLetters) get(ctx context.Context, id uuid.UUID) (dbsqlc.DeadLetter, error) {
-	row, err := t.q.GetDeadLetter(ctx, dbsqlc.GetDeadLetterParams{OrgID: t.org, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return row, services.Errorf(services.NotFound, "This organisation has no such dead letter.")
-	}
-	return row, err
-}
-
-func (t tenantLetters) settle(ctx context.Context, id uuid.UUID, status string, runID *string) error {
-	return t.q.SettleDeadLetter(ctx, dbsqlc.SettleDeadLetterParams{OrgID: t.org, ID: id, Status: status, RedriveRunID: runID})
-}
-
-type operatorLetters struct{ q *dbsqlc.Queries }
-
-func (o operatorLetters) get(ctx context.Context, id uuid.UUID) (dbsqlc.DeadLetter, error) {
-	row, err := o.q.GetAnyDeadLetter(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return row, services.Errorf(services.NotFound, "No dead letter has id %s.", id)
-	}
-	return row, err
-}
-
-func (o operatorLetters) settle(ctx context.Context, id uuid.UUID, status string, runID *string) error {
-	return o.q.SettleAnyDeadLetter(ctx, dbsqlc.SettleAnyDeadLetterParams{ID: id, Status: status, RedriveRunID: runID})
+	return s.discard(ctx, everyOrgsLetters(tx), id)
 }
 
 // open fetches a dead letter that is still open.
-func open(ctx context.Context, l letters, id uuid.UUID) (dbsqlc.DeadLetter, error) {
-	row, err := l.get(ctx, id)
+func open(ctx context.Context, l letters, id uuid.UUID) (DeadLetter, error) {
+	d, err := l.get(ctx, id)
 	if err != nil {
-		return row, err
+		return d, err
 	}
-	if row.Status != StatusOpen {
-		return row, services.Errorf(services.Conflict, "This dead letter is already %s.", row.Status)
+	if d.Status != StatusOpen {
+		return d, services.Errorf(services.Conflict, "This dead letter is already %s.", d.Status)
 	}
-	return row, nil
+	return d, nil
 }
 
 func (s *Service) redrive(ctx context.Context, l letters, id uuid.UUID, input json.RawMessage) (DeadLetter, error) {
-	row, err := open(ctx, l, id)
+	d, err := open(ctx, l, id)
 	if err != nil {
-		return DeadLetter{}, err
+		return DeadLetter{}, fmt.Errorf("redrive: %w", err)
 	}
 	if len(input) == 0 {
-		input = row.Input
+		input = d.Input
+	}
+	if s.Temporal == nil {
+		return DeadLetter{}, services.Errorf(services.Unavailable, "Workflows are not running here.")
 	}
 	var args []json.RawMessage
 	if err := json.Unmarshal(input, &args); err != nil {
@@ -271,16 +235,15 @@ func (s *Service) redrive(ctx context.Context, l letters, id uuid.UUID, input js
 		argv[i] = a
 	}
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: row.WorkflowID, TaskQueue: row.TaskQueue, TypedSearchAttributes: s.attributesOf(ctx, row),
-	}, row.WorkflowType, argv...)
+		ID: d.WorkflowID, TaskQueue: d.TaskQueue, TypedSearchAttributes: s.attributesOf(ctx, d),
+	}, d.WorkflowType, argv...)
 	if err != nil {
 		return DeadLetter{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not start the run: " + err.Error(), Err: err}
 	}
 	runID := run.GetRunID()
 	if err := l.settle(ctx, id, StatusRedriven, &runID); err != nil {
-		return DeadLetter{}, err
+		return DeadLetter{}, fmt.Errorf("redrive: %w", err)
 	}
-	d := fromRow(row)
 	d.Status, d.RedriveRunID = StatusRedriven, &runID
 	return s.linked(d), nil
 }
@@ -288,7 +251,7 @@ func (s *Service) redrive(ctx context.Context, l letters, id uuid.UUID, input js
 // attributesOf gives the new run the failed run's search attributes, so it
 // is found where the failed one was; when Temporal no longer has the failed
 // run, the org's.
-func (s *Service) attributesOf(ctx context.Context, row dbsqlc.DeadLetter) temporal.SearchAttributes {
+func (s *Service) attributesOf(ctx context.Context, row DeadLetter) temporal.SearchAttributes {
 	org := row.OrgID.String()
 	updates := []temporal.SearchAttributeUpdate{}
 	if desc, err := s.Temporal.DescribeWorkflow(ctx, row.WorkflowID, row.RunID); err == nil {
@@ -301,20 +264,13 @@ func (s *Service) attributesOf(ctx context.Context, row dbsqlc.DeadLetter) tempo
 }
 
 func (s *Service) discard(ctx context.Context, l letters, id uuid.UUID) (DeadLetter, error) {
-	row, err := open(ctx, l, id)
+	d, err := open(ctx, l, id)
 	if err != nil {
-		return DeadLetter{}, err
+		return DeadLetter{}, fmt.Errorf("discard: %w", err)
 	}
 	if err := l.settle(ctx, id, StatusDiscarded, nil); err != nil {
-		return DeadLetter{}, err
+		return DeadLetter{}, fmt.Errorf("discard: %w", err)
 	}
-	d := fromRow(row)
 	d.Status = StatusDiscarded
 	return s.linked(d), nil
-}
-
-func fromRow(r dbsqlc.DeadLetter) DeadLetter {
-	return DeadLetter{ID: r.ID, OrgID: r.OrgID, WorkflowType: r.WorkflowType, WorkflowID: r.WorkflowID, RunID: r.RunID, TaskQueue: r.TaskQueue,
-		Input: r.Input, FailureType: r.FailureType, FailureMessage: r.FailureMessage, Attempts: r.Attempts, Status: r.Status,
-		RedriveRunID: r.RedriveRunID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }

@@ -2,7 +2,6 @@ package sales
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -17,16 +16,19 @@ import (
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db"
-	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/events"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services"
-	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/access"
+	"github.com/xentri/xentri/services/notification"
+	"github.com/xentri/xentri/services/paging"
 	"github.com/xentri/xentri/workflows"
 )
 
-// Service implements the lead operations, in the org gate's transaction.
+// Service implements the lead operations. Those taking a Membership run in
+// the org gate's transaction; Capture opens its own.
 type Service struct {
+	DB     *db.DB // for Capture, which no org gate opens a transaction for
 	Events *events.Writer
 	Cache  *cache.ReadCache // optional: the seed's lead:{org}:{id} entity cache
 	Log    zerolog.Logger
@@ -54,40 +56,36 @@ type Filter struct {
 }
 
 // Create stores a lead, its first timeline entry and xentri.lead.created.v1.
-func (s *Service) Create(ctx context.Context, tx pgx.Tx, m core.Membership, in LeadInput) (Lead, error) {
-	if !m.Principal.Allows("leads:write") {
-		return Lead{}, services.Errorf(services.Forbidden, "This API token lacks the leads:write scope.")
+func (s *Service) Create(ctx context.Context, tx pgx.Tx, m access.Membership, in LeadInput) (Lead, error) {
+	if err := m.Need(access.ScopeLeadsWrite); err != nil {
+		return Lead{}, err
 	}
-	return s.create(ctx, tx, m.OrgID, m.Principal.Actor(), in, "manual")
+	lead, err := s.create(ctx, tx, m.OrgID, m.Principal.Actor(), in, "manual")
+	if err != nil {
+		return Lead{}, fmt.Errorf("create lead: %w", err)
+	}
+	return lead, nil
 }
 
 func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor events.Actor, in LeadInput, defaultSource string) (Lead, error) {
 	if err := in.normalize(defaultSource); err != nil {
 		return Lead{}, err
 	}
-	q := dbsqlc.New(tx)
-	if err := emailTaken(ctx, q, orgID, in.Email, uuid.Nil); err != nil {
+	st := storeIn(tx)
+	if err := emailTaken(ctx, st, orgID, in.Email, uuid.Nil); err != nil {
 		return Lead{}, err
 	}
-	amount, currency := moneyColumns(in.Value)
-	row, err := q.CreateLead(ctx, dbsqlc.CreateLeadParams{
-		ID: uuid.Must(uuid.NewV7()), OrgID: orgID, Name: in.Name, Email: in.Email, Phone: in.Phone, Company: in.Company,
-		Source: in.Source, ValueAmount: amount, ValueCurrency: currency, Notes: in.Notes,
-	})
-	if db.IsUniqueViolation(err) {
-		return Lead{}, services.Errorf(services.Conflict, "Another lead already has this e-mail address.")
-	}
+	lead, err := st.createLead(ctx, orgID, in)
 	if err != nil {
-		return Lead{}, fmt.Errorf("create lead: %w", err)
+		return Lead{}, fmt.Errorf("store: %w", err)
 	}
-	lead := leadFromRow(row)
-	if err := s.activity(ctx, tx, lead, "created", actor, map[string]any{"source": lead.Source}); err != nil {
-		return Lead{}, err
+	if err := st.addActivity(ctx, lead, "created", actor, map[string]any{"source": lead.Source}); err != nil {
+		return Lead{}, fmt.Errorf("timeline: %w", err)
 	}
 	// Started before the event is emitted: Emit holds the org's event lock
 	// until commit, and a Temporal round trip under it would queue every
 	// other write of the org behind this one.
-	if err := s.startFollowUps(ctx, q, &lead); err != nil {
+	if err := s.startFollowUps(ctx, st, &lead); err != nil {
 		return Lead{}, err
 	}
 	payload := contracts.LeadCreated{LeadID: lead.ID.String(), Source: lead.Source, Status: string(lead.Status)}
@@ -95,11 +93,11 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 		payload.Value = &contracts.Money{Amount: lead.Value.Amount, Currency: lead.Value.Currency}
 	}
 	if err := s.Events.Emit(ctx, tx, events.Event{Type: contracts.EventLeadCreated, OrgID: orgID, Actor: actor, Payload: payload}); err != nil {
-		return Lead{}, err
+		return Lead{}, fmt.Errorf("emit: %w", err)
 	}
 	if s.HighValue > 0 && lead.Value != nil && lead.Value.Amount >= s.HighValue {
 		title := fmt.Sprintf("High-value lead: %s, %d.%02d %s", lead.Name, lead.Value.Amount/100, lead.Value.Amount%100, lead.Value.Currency)
-		if err := core.Notify(ctx, tx, orgID, "high_value_lead", title, &lead.ID); err != nil {
+		if err := notification.Add(ctx, tx, orgID, notification.KindHighValueLead, title, &lead.ID); err != nil {
 			return Lead{}, err
 		}
 	}
@@ -114,13 +112,13 @@ func (s *Service) create(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, actor 
 // The org's cadence is read here, in the lead's transaction, and given to
 // the workflow, which then needs no activity to ask for it: one Temporal
 // round trip less for every new lead.
-func (s *Service) startFollowUps(ctx context.Context, q *dbsqlc.Queries, lead *Lead) error {
+func (s *Service) startFollowUps(ctx context.Context, st store, lead *Lead) error {
 	if s.Temporal == nil {
 		return nil
 	}
-	set, err := settingsOf(ctx, q, lead.OrgID)
+	set, err := st.settings(ctx, lead.OrgID, workflows.DefaultCadence)
 	if err != nil {
-		return err
+		return fmt.Errorf("sales settings: %w", err)
 	}
 	id := FollowUpWorkflowID(lead.ID)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -141,22 +139,35 @@ func (s *Service) startFollowUps(ctx context.Context, q *dbsqlc.Queries, lead *L
 	return nil
 }
 
-// Capture stores a lead from a public form (source website), in the org's
-// tenant transaction. The org must exist.
-func (s *Service) Capture(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, in LeadInput) (Lead, error) {
-	if _, err := dbsqlc.New(tx).GetOrg(ctx, orgID); errors.Is(err, pgx.ErrNoRows) {
-		return Lead{}, services.Errorf(services.NotFound, "No such organisation.")
-	} else if err != nil {
-		return Lead{}, err
+// Capture stores a lead from a website's contact form (source website), in
+// the org's own tenant transaction. The org must exist. A second form from
+// an address the org already has a lead for is not an error: the visitor
+// is told their message arrived, and learns nothing of the org's leads.
+func (s *Service) Capture(ctx context.Context, orgID uuid.UUID, in LeadInput) error {
+	if orgID == uuid.Nil {
+		return ErrNoOrg // never an org: answered like any unknown one
 	}
 	in.Source, in.Value = "website", nil
-	return s.create(ctx, tx, orgID, events.Actor{Type: "system", ID: "website-form"}, in, "website")
+	err := s.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
+		if err := storeIn(tx).orgExists(ctx, orgID); err != nil {
+			return err
+		}
+		_, err := s.create(ctx, tx, orgID, events.Actor{Type: "system", ID: "website-form"}, in, "website")
+		return err
+	})
+	if services.ErrorCode(err) == services.Conflict {
+		return nil // already known; see above
+	}
+	if err != nil {
+		return fmt.Errorf("capture lead: %w", err)
+	}
+	return nil
 }
 
 // Get returns a lead, from the entity cache when it holds it.
-func (s *Service) Get(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID) (Lead, error) {
-	if !m.Principal.Allows("leads:read") {
-		return Lead{}, services.Errorf(services.Forbidden, "This API token lacks the leads:read scope.")
+func (s *Service) Get(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) (Lead, error) {
+	if err := m.Need(access.ScopeLeadsRead); err != nil {
+		return Lead{}, err
 	}
 	if s.Cache != nil {
 		var cached Lead
@@ -164,24 +175,18 @@ func (s *Service) Get(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid
 			return cached, nil
 		}
 	}
-	row, err := dbsqlc.New(tx).GetLead(ctx, dbsqlc.GetLeadParams{OrgID: m.OrgID, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Lead{}, errNoLead
-	}
+	lead, err := storeIn(tx).lead(ctx, m.OrgID, id)
 	if err != nil {
-		return Lead{}, err
+		return Lead{}, fmt.Errorf("get lead: %w", err)
 	}
-	lead := leadFromRow(row)
 	s.remember(ctx, m.OrgID, lead)
 	return lead, nil
 }
 
-var errNoLead = services.Errorf(services.NotFound, "This organisation has no such lead.")
-
 // List pages through the org's leads.
-func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, f Filter, page core.Page) ([]Lead, string, error) {
-	if !m.Principal.Allows("leads:read") {
-		return nil, "", services.Errorf(services.Forbidden, "This API token lacks the leads:read scope.")
+func (s *Service) List(ctx context.Context, tx pgx.Tx, m access.Membership, f Filter, page paging.Page) ([]Lead, string, error) {
+	if err := m.Need(access.ScopeLeadsRead); err != nil {
+		return nil, "", err
 	}
 	if f.Status != nil {
 		if _, ok := ParseStatus(*f.Status); !ok {
@@ -189,25 +194,23 @@ func (s *Service) List(ctx context.Context, tx pgx.Tx, m core.Membership, f Filt
 				Fields: map[string]string{"status": "is not a lead status"}}
 		}
 	}
-	rows, err := dbsqlc.New(tx).ListLeads(ctx, dbsqlc.ListLeadsParams{
-		OrgID: m.OrgID, Status: f.Status, Source: f.Source, Q: f.Query, After: page.After, Lim: int32(page.Limit + 1),
-	})
+	out, next, err := storeIn(tx).leads(ctx, m.OrgID, f, page)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list leads: %w", err)
 	}
-	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.Lead) uuid.UUID { return r.ID }, leadFromRow)
 	return out, next, nil
 }
 
 // Update replaces a lead's details if version is current; a stale version
 // is a PreconditionFailed (412).
-func (s *Service) Update(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID, version int32, in LeadInput) (Lead, error) {
-	if !m.Principal.Allows("leads:write") {
-		return Lead{}, services.Errorf(services.Forbidden, "This API token lacks the leads:write scope.")
-	}
-	before, err := s.lockedLead(ctx, tx, m.OrgID, id)
-	if err != nil {
+func (s *Service) Update(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, version int32, in LeadInput) (Lead, error) {
+	if err := m.Need(access.ScopeLeadsWrite); err != nil {
 		return Lead{}, err
+	}
+	st := storeIn(tx)
+	before, err := st.lockLead(ctx, m.OrgID, id)
+	if err != nil {
+		return Lead{}, fmt.Errorf("update lead: %w", err)
 	}
 	if err := in.normalize(before.Source); err != nil {
 		return Lead{}, err
@@ -215,29 +218,23 @@ func (s *Service) Update(ctx context.Context, tx pgx.Tx, m core.Membership, id u
 	if before.Version != version {
 		return Lead{}, stale(before.Version)
 	}
-	if err := emailTaken(ctx, dbsqlc.New(tx), m.OrgID, in.Email, id); err != nil {
+	if err := emailTaken(ctx, st, m.OrgID, in.Email, id); err != nil {
 		return Lead{}, err
 	}
-	amount, currency := moneyColumns(in.Value)
-	row, err := dbsqlc.New(tx).UpdateLead(ctx, dbsqlc.UpdateLeadParams{
-		OrgID: m.OrgID, ID: id, Version: version, Name: in.Name, Email: in.Email, Phone: in.Phone, Company: in.Company,
-		Source: in.Source, ValueAmount: amount, ValueCurrency: currency, Notes: in.Notes,
-	})
-	if errors.Is(err, pgx.ErrNoRows) {
+	lead, err := st.updateLead(ctx, m.OrgID, id, version, in)
+	if errors.Is(err, errVersion) {
 		return Lead{}, stale(before.Version)
 	}
 	if err != nil {
-		return Lead{}, err
+		return Lead{}, fmt.Errorf("update lead: %w", err)
 	}
-	lead := leadFromRow(row)
-	changes := changedFields(before, lead)
-	if len(changes) > 0 {
-		if err := s.activity(ctx, tx, lead, "updated", m.Principal.Actor(), map[string]any{"changes": changes}); err != nil {
-			return Lead{}, err
+	if changes := changedFields(before, lead); len(changes) > 0 {
+		if err := st.addActivity(ctx, lead, "updated", m.Principal.Actor(), map[string]any{"changes": changes}); err != nil {
+			return Lead{}, fmt.Errorf("update lead: timeline: %w", err)
 		}
 		if err := s.Events.Emit(ctx, tx, events.Event{Type: contracts.EventLeadUpdated, OrgID: m.OrgID, Actor: m.Principal.Actor(),
 			Payload: contracts.LeadUpdated{LeadID: id.String(), Changes: changes}}); err != nil {
-			return Lead{}, err
+			return Lead{}, fmt.Errorf("update lead: emit: %w", err)
 		}
 	}
 	s.forget(ctx, m.OrgID, id)
@@ -245,10 +242,11 @@ func (s *Service) Update(ctx context.Context, tx pgx.Tx, m core.Membership, id u
 }
 
 // SetStatus moves a lead along the pipeline, with an optional note; lost
-// needs a reason.
-func (s *Service) SetStatus(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID, status string, note, lostReason *string) (Lead, error) {
-	if !m.Principal.Allows("leads:write") {
-		return Lead{}, services.Errorf(services.Forbidden, "This API token lacks the leads:write scope.")
+// needs a reason. The lead is locked first, so concurrent changes queue and
+// each records the status the previous one left.
+func (s *Service) SetStatus(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, status string, note, lostReason *string) (Lead, error) {
+	if err := m.Need(access.ScopeLeadsWrite); err != nil {
+		return Lead{}, err
 	}
 	st, ok := ParseStatus(status)
 	fields := map[string]string{}
@@ -271,15 +269,15 @@ func (s *Service) SetStatus(ctx context.Context, tx pgx.Tx, m core.Membership, i
 	if len(fields) > 0 {
 		return Lead{}, &services.Error{Code: services.Invalid, Message: "The status change has invalid fields.", Fields: fields}
 	}
-	before, err := s.lockedLead(ctx, tx, m.OrgID, id)
+	store := storeIn(tx)
+	before, err := store.lockLead(ctx, m.OrgID, id)
 	if err != nil {
-		return Lead{}, err
+		return Lead{}, fmt.Errorf("set status: %w", err)
 	}
-	row, err := dbsqlc.New(tx).SetLeadStatus(ctx, dbsqlc.SetLeadStatusParams{OrgID: m.OrgID, ID: id, Status: string(st), LostReason: lostReason})
+	lead, err := store.setStatus(ctx, m.OrgID, id, st, lostReason)
 	if err != nil {
-		return Lead{}, err
+		return Lead{}, fmt.Errorf("set status: %w", err)
 	}
-	lead := leadFromRow(row)
 	detail := map[string]any{"from": before.Status, "to": st}
 	if note != nil {
 		detail["note"] = *note
@@ -287,56 +285,31 @@ func (s *Service) SetStatus(ctx context.Context, tx pgx.Tx, m core.Membership, i
 	if lostReason != nil {
 		detail["lost_reason"] = *lostReason
 	}
-	if err := s.activity(ctx, tx, lead, "status_changed", m.Principal.Actor(), detail); err != nil {
-		return Lead{}, err
+	if err := store.addActivity(ctx, lead, "status_changed", m.Principal.Actor(), detail); err != nil {
+		return Lead{}, fmt.Errorf("set status: timeline: %w", err)
 	}
 	if err := s.Events.Emit(ctx, tx, events.Event{Type: contracts.EventLeadUpdated, OrgID: m.OrgID, Actor: m.Principal.Actor(),
 		Payload: contracts.LeadUpdated{LeadID: id.String(), Changes: []string{"status"}, Status: string(st), PreviousStatus: string(before.Status)}}); err != nil {
-		return Lead{}, err
+		return Lead{}, fmt.Errorf("set status: emit: %w", err)
 	}
 	s.forget(ctx, m.OrgID, id)
 	return lead, nil
 }
 
 // Activities pages through a lead's timeline, oldest first.
-func (s *Service) Activities(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID, page core.Page) ([]Activity, string, error) {
-	if !m.Principal.Allows("leads:read") {
-		return nil, "", services.Errorf(services.Forbidden, "This API token lacks the leads:read scope.")
-	}
-	if _, err := dbsqlc.New(tx).GetLead(ctx, dbsqlc.GetLeadParams{OrgID: m.OrgID, ID: id}); errors.Is(err, pgx.ErrNoRows) {
-		return nil, "", errNoLead
-	}
-	rows, err := dbsqlc.New(tx).ListLeadActivities(ctx, dbsqlc.ListLeadActivitiesParams{OrgID: m.OrgID, LeadID: id, After: page.After, Lim: int32(page.Limit + 1)})
-	if err != nil {
+func (s *Service) Activities(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, page paging.Page) ([]Activity, string, error) {
+	if err := m.Need(access.ScopeLeadsRead); err != nil {
 		return nil, "", err
 	}
-	out, next := core.Paginate(rows, page.Limit, func(r dbsqlc.LeadActivity) uuid.UUID { return r.ID },
-		func(r dbsqlc.LeadActivity) Activity {
-			return Activity{ID: r.ID, Kind: r.Kind, Detail: r.Detail, Actor: r.Actor, CreatedAt: r.CreatedAt}
-		})
+	st := storeIn(tx)
+	if _, err := st.lead(ctx, m.OrgID, id); err != nil {
+		return nil, "", fmt.Errorf("lead timeline: %w", err)
+	}
+	out, next, err := st.activities(ctx, m.OrgID, id, page)
+	if err != nil {
+		return nil, "", fmt.Errorf("lead timeline: %w", err)
+	}
 	return out, next, nil
-}
-
-func (s *Service) lockedLead(ctx context.Context, tx pgx.Tx, orgID, id uuid.UUID) (Lead, error) {
-	row, err := dbsqlc.New(tx).GetLead(ctx, dbsqlc.GetLeadParams{OrgID: orgID, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Lead{}, errNoLead
-	}
-	if err != nil {
-		return Lead{}, err
-	}
-	return leadFromRow(row), nil
-}
-
-func (s *Service) activity(ctx context.Context, tx pgx.Tx, lead Lead, kind string, actor events.Actor, detail map[string]any) error {
-	raw, err := json.Marshal(detail)
-	if err != nil {
-		return err
-	}
-	_, err = dbsqlc.New(tx).AddLeadActivity(ctx, dbsqlc.AddLeadActivityParams{
-		ID: uuid.Must(uuid.NewV7()), OrgID: lead.OrgID, LeadID: lead.ID, Kind: kind, Detail: raw, Actor: actor.Type + ":" + actor.ID,
-	})
-	return err
 }
 
 // forget drops the entity cache in the write path (seed §7). It does not
@@ -365,25 +338,6 @@ func (s *Service) remember(ctx context.Context, orgID uuid.UUID, lead Lead) {
 
 func stale(current int32) error {
 	return services.Errorf(services.PreconditionFailed, "The lead changed since you read it (it is at version %d): read it again and retry.", current)
-}
-
-func leadFromRow(r dbsqlc.Lead) Lead {
-	l := Lead{
-		ID: r.ID, OrgID: r.OrgID, Name: r.Name, Email: r.Email, Phone: r.Phone, Company: r.Company, Source: r.Source,
-		Status: Status(r.Status), LostReason: r.LostReason, Notes: r.Notes, Version: r.Version,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-	}
-	if r.ValueAmount != nil && r.ValueCurrency != nil {
-		l.Value = &Money{Amount: *r.ValueAmount, Currency: *r.ValueCurrency}
-	}
-	return l
-}
-
-func moneyColumns(m *Money) (*int64, *string) {
-	if m == nil {
-		return nil, nil
-	}
-	return &m.Amount, &m.Currency
 }
 
 // changedFields names the fields an update changed, for the event and the
@@ -417,13 +371,13 @@ func changedFields(a, b Lead) []string {
 
 // emailTaken refuses an e-mail address another lead of the org (not self)
 // already has, naming that lead: one lead per address within an org.
-func emailTaken(ctx context.Context, q *dbsqlc.Queries, orgID uuid.UUID, email *string, self uuid.UUID) error {
+func emailTaken(ctx context.Context, st store, orgID uuid.UUID, email *string, self uuid.UUID) error {
 	if email == nil {
 		return nil
 	}
-	existing, err := q.GetLeadByEmail(ctx, dbsqlc.GetLeadByEmailParams{OrgID: orgID, Email: *email})
+	existing, err := st.leadByEmail(ctx, orgID, *email)
 	switch {
-	case errors.Is(err, pgx.ErrNoRows) || (err == nil && existing.ID == self):
+	case errors.Is(err, ErrNoLead) || (err == nil && existing.ID == self):
 		return nil
 	case err != nil:
 		return fmt.Errorf("look up e-mail: %w", err)
@@ -435,21 +389,19 @@ func emailTaken(ctx context.Context, q *dbsqlc.Queries, orgID uuid.UUID, email *
 
 // FollowUps joins the lead's recorded follow-ups with the workflow's view of
 // the steps to come.
-func (s *Service) FollowUps(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID) (FollowUpView, error) {
-	if !m.Principal.Allows("leads:read") {
-		return FollowUpView{}, services.Errorf(services.Forbidden, "This API token lacks the leads:read scope.")
-	}
-	if _, err := s.lockedLead(ctx, tx, m.OrgID, id); err != nil {
+func (s *Service) FollowUps(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) (FollowUpView, error) {
+	if err := m.Need(access.ScopeLeadsRead); err != nil {
 		return FollowUpView{}, err
 	}
-	rows, err := dbsqlc.New(tx).ListFollowUps(ctx, dbsqlc.ListFollowUpsParams{OrgID: m.OrgID, LeadID: id})
+	st := storeIn(tx)
+	if _, err := st.lead(ctx, m.OrgID, id); err != nil {
+		return FollowUpView{}, fmt.Errorf("follow-ups: %w", err)
+	}
+	past, err := st.followUps(ctx, m.OrgID, id)
 	if err != nil {
-		return FollowUpView{}, err
+		return FollowUpView{}, fmt.Errorf("follow-ups: %w", err)
 	}
-	view := FollowUpView{WorkflowID: FollowUpWorkflowID(id), Past: []PastFollowUp{}, Upcoming: []workflows.FUStep{}}
-	for _, r := range rows {
-		view.Past = append(view.Past, PastFollowUp{ID: r.ID, Step: r.Step, DueAt: r.DueAt, Status: r.Status})
-	}
+	view := FollowUpView{WorkflowID: FollowUpWorkflowID(id), Past: past, Upcoming: []workflows.FUStep{}}
 	if s.Temporal == nil {
 		return view, nil
 	}
@@ -462,27 +414,27 @@ func (s *Service) FollowUps(ctx context.Context, tx pgx.Tx, m core.Membership, i
 	if err != nil {
 		return FollowUpView{}, &services.Error{Code: services.Unavailable, Message: "Temporal did not answer.", Err: err}
 	}
-	var st workflows.FUState
-	if err := v.Get(&st); err != nil {
-		return FollowUpView{}, err
+	var state workflows.FUState
+	if err := v.Get(&state); err != nil {
+		return FollowUpView{}, fmt.Errorf("follow-ups: query result: %w", err)
 	}
-	view.Ended = st.Ended
-	if up := st.Upcoming(); up != nil {
+	view.Ended = state.Ended
+	if up := state.Upcoming(); up != nil {
 		view.Upcoming = up
 	}
 	return view, nil
 }
 
 // Snooze moves the lead's next follow-up to until.
-func (s *Service) Snooze(ctx context.Context, tx pgx.Tx, m core.Membership, id uuid.UUID, until time.Time) error {
-	if !m.Principal.Allows("leads:write") {
-		return services.Errorf(services.Forbidden, "This API token lacks the leads:write scope.")
+func (s *Service) Snooze(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, until time.Time) error {
+	if err := m.Need(access.ScopeLeadsWrite); err != nil {
+		return err
 	}
 	if !until.After(time.Now()) {
 		return &services.Error{Code: services.Invalid, Message: "until must be in the future.", Fields: map[string]string{"until": "must be in the future"}}
 	}
-	if _, err := s.lockedLead(ctx, tx, m.OrgID, id); err != nil {
-		return err
+	if _, err := storeIn(tx).lead(ctx, m.OrgID, id); err != nil {
+		return fmt.Errorf("snooze: %w", err)
 	}
 	if s.Temporal == nil {
 		return services.Errorf(services.Unavailable, "Follow-ups are not running here.")

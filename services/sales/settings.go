@@ -2,20 +2,13 @@ package sales
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"go.temporal.io/sdk/temporal"
 
-	"github.com/xentri/xentri/activities"
-	"github.com/xentri/xentri/internal/db"
-	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/services"
-	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/access"
 	"github.com/xentri/xentri/workflows"
 )
 
@@ -38,37 +31,33 @@ const (
 )
 
 // GetSettings returns the org's sales settings, or the defaults.
-func (s *Service) GetSettings(ctx context.Context, tx pgx.Tx, m core.Membership) (Settings, error) {
-	if !m.Principal.Allows("leads:read") {
-		return Settings{}, services.Errorf(services.Forbidden, "This API token lacks the leads:read scope.")
+func (s *Service) GetSettings(ctx context.Context, tx pgx.Tx, m access.Membership) (Settings, error) {
+	if err := m.Need(access.ScopeLeadsRead); err != nil {
+		return Settings{}, err
 	}
-	return settingsOf(ctx, dbsqlc.New(tx), m.OrgID)
+	set, err := storeIn(tx).settings(ctx, m.OrgID, workflows.DefaultCadence)
+	if err != nil {
+		return Settings{}, fmt.Errorf("get sales settings: %w", err)
+	}
+	return set, nil
 }
 
 // PutSettings replaces the org's sales settings. Owners and admins only;
 // a lead's cadence is fixed when its follow-ups start, so the new cadence
 // applies to leads created from now on.
-func (s *Service) PutSettings(ctx context.Context, tx pgx.Tx, m core.Membership, in Settings) (Settings, error) {
-	if m.Principal.Token != nil || !m.Role.Manages() {
-		return Settings{}, services.Errorf(services.Forbidden, "Only owners and admins may change the sales settings.")
+func (s *Service) PutSettings(ctx context.Context, tx pgx.Tx, m access.Membership, in Settings) (Settings, error) {
+	if err := m.NeedManager("", "the sales settings"); err != nil {
+		return Settings{}, err
 	}
 	if msg := validCadence(in.FollowUpCadenceDays); msg != "" {
 		return Settings{}, &services.Error{Code: services.Invalid, Message: "followup_cadence_days " + msg + ".",
 			Fields: map[string]string{"followup_cadence_days": msg}}
 	}
-	days := make([]int32, len(in.FollowUpCadenceDays))
-	for i, d := range in.FollowUpCadenceDays {
-		days[i] = int32(d)
-	}
-	var by *uuid.UUID
-	if m.Principal.UserID != uuid.Nil {
-		by = &m.Principal.UserID
-	}
-	row, err := dbsqlc.New(tx).PutSalesSettings(ctx, dbsqlc.PutSalesSettingsParams{OrgID: m.OrgID, FollowupCadenceDays: days, UpdatedBy: by})
+	set, err := storeIn(tx).putSettings(ctx, m.OrgID, in.FollowUpCadenceDays, m.Principal.UserRef())
 	if err != nil {
-		return Settings{}, err
+		return Settings{}, fmt.Errorf("put sales settings: %w", err)
 	}
-	return fromSettingsRow(row), nil
+	return set, nil
 }
 
 func validCadence(days []int) string {
@@ -86,50 +75,4 @@ func validCadence(days []int) string {
 		}
 	}
 	return ""
-}
-
-func settingsOf(ctx context.Context, q *dbsqlc.Queries, orgID uuid.UUID) (Settings, error) {
-	row, err := q.GetSalesSettings(ctx, orgID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return Settings{FollowUpCadenceDays: slices.Clone(workflows.DefaultCadence), Source: "default"}, nil
-	}
-	if err != nil {
-		return Settings{}, err
-	}
-	return fromSettingsRow(row), nil
-}
-
-func fromSettingsRow(r dbsqlc.SalesSetting) Settings {
-	days := make([]int, len(r.FollowupCadenceDays))
-	for i, d := range r.FollowupCadenceDays {
-		days[i] = int(d)
-	}
-	return Settings{FollowUpCadenceDays: days, Source: "org", UpdatedAt: &r.UpdatedAt}
-}
-
-// Planner answers the follow-up workflow's question "which cadence?" from
-// the org's sales settings: the database side of the FollowUpPlan activity.
-type Planner struct {
-	DB *db.DB
-	// Day is how long a cadence day lasts (XENTRI_FOLLOWUP_DAY).
-	Day time.Duration
-}
-
-var _ activities.FollowUpPlanner = (*Planner)(nil)
-
-// FollowUpPlan reads the org's cadence.
-func (p *Planner) FollowUpPlan(ctx context.Context, org string) (activities.FollowUpPlan, error) {
-	orgID, err := uuid.Parse(org)
-	if err != nil {
-		return activities.FollowUpPlan{}, temporal.NewNonRetryableApplicationError("malformed org id", activities.ErrInvalidInput, nil)
-	}
-	var set Settings
-	err = p.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) (err error) {
-		set, err = settingsOf(ctx, dbsqlc.New(tx), orgID)
-		return err
-	})
-	if err != nil {
-		return activities.FollowUpPlan{}, fmt.Errorf("sales settings: %w", err)
-	}
-	return activities.FollowUpPlan{Cadence: set.FollowUpCadenceDays, Day: p.Day}, nil
 }

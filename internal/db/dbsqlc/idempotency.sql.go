@@ -12,6 +12,35 @@ import (
 	"github.com/google/uuid"
 )
 
+const claimCallerIdempotencyKey = `-- name: ClaimCallerIdempotencyKey :one
+
+INSERT INTO caller_idempotency_keys (id, scope, key, request_hash, state, expires_at)
+VALUES ($1, $2, $3, $4, 'running', now() + interval '24 hours')
+ON CONFLICT (scope, key) DO NOTHING
+RETURNING id
+`
+
+type ClaimCallerIdempotencyKeyParams struct {
+	ID          uuid.UUID
+	Scope       string
+	Key         string
+	RequestHash []byte
+}
+
+// Caller queries: keys of requests outside an org (caller_idempotency_keys).
+// Returns no row when the key is already taken.
+func (q *Queries) ClaimCallerIdempotencyKey(ctx context.Context, arg ClaimCallerIdempotencyKeyParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, claimCallerIdempotencyKey,
+		arg.ID,
+		arg.Scope,
+		arg.Key,
+		arg.RequestHash,
+	)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
 const claimIdempotencyKey = `-- name: ClaimIdempotencyKey :one
 
 INSERT INTO idempotency_keys (id, org_id, key, request_hash, state, expires_at)
@@ -41,6 +70,29 @@ func (q *Queries) ClaimIdempotencyKey(ctx context.Context, arg ClaimIdempotencyK
 	return id, err
 }
 
+const completeCallerIdempotencyKey = `-- name: CompleteCallerIdempotencyKey :exec
+UPDATE caller_idempotency_keys
+   SET state = 'done', response_status = $2, response_headers = $3, response_body = $4, updated_at = now()
+ WHERE id = $1
+`
+
+type CompleteCallerIdempotencyKeyParams struct {
+	ID              uuid.UUID
+	ResponseStatus  *int32
+	ResponseHeaders []byte
+	ResponseBody    []byte
+}
+
+func (q *Queries) CompleteCallerIdempotencyKey(ctx context.Context, arg CompleteCallerIdempotencyKeyParams) error {
+	_, err := q.db.Exec(ctx, completeCallerIdempotencyKey,
+		arg.ID,
+		arg.ResponseStatus,
+		arg.ResponseHeaders,
+		arg.ResponseBody,
+	)
+	return err
+}
+
 const completeIdempotencyKey = `-- name: CompleteIdempotencyKey :exec
 UPDATE idempotency_keys
    SET state = 'done', response_status = $2, response_headers = $3, response_body = $4, updated_at = now()
@@ -64,6 +116,15 @@ func (q *Queries) CompleteIdempotencyKey(ctx context.Context, arg CompleteIdempo
 	return err
 }
 
+const deleteCallerIdempotencyKey = `-- name: DeleteCallerIdempotencyKey :exec
+DELETE FROM caller_idempotency_keys WHERE id = $1
+`
+
+func (q *Queries) DeleteCallerIdempotencyKey(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteCallerIdempotencyKey, id)
+	return err
+}
+
 const deleteIdempotencyKey = `-- name: DeleteIdempotencyKey :exec
 DELETE FROM idempotency_keys WHERE id = $1
 `
@@ -71,6 +132,55 @@ DELETE FROM idempotency_keys WHERE id = $1
 func (q *Queries) DeleteIdempotencyKey(ctx context.Context, id uuid.UUID) error {
 	_, err := q.db.Exec(ctx, deleteIdempotencyKey, id)
 	return err
+}
+
+const getCallerIdempotencyKey = `-- name: GetCallerIdempotencyKey :one
+SELECT id, scope, key, request_hash, state, response_status, response_headers, response_body, expires_at, created_at, updated_at, (expires_at < now())::bool AS expired,
+       (state = 'running' AND updated_at < now() - make_interval(secs => $1::float8))::bool AS abandoned
+  FROM caller_idempotency_keys WHERE scope = $2 AND key = $3
+`
+
+type GetCallerIdempotencyKeyParams struct {
+	StaleSeconds float64
+	Scope        string
+	Key          string
+}
+
+type GetCallerIdempotencyKeyRow struct {
+	ID              uuid.UUID
+	Scope           string
+	Key             string
+	RequestHash     []byte
+	State           string
+	ResponseStatus  *int32
+	ResponseHeaders []byte
+	ResponseBody    []byte
+	ExpiresAt       time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Expired         bool
+	Abandoned       bool
+}
+
+func (q *Queries) GetCallerIdempotencyKey(ctx context.Context, arg GetCallerIdempotencyKeyParams) (GetCallerIdempotencyKeyRow, error) {
+	row := q.db.QueryRow(ctx, getCallerIdempotencyKey, arg.StaleSeconds, arg.Scope, arg.Key)
+	var i GetCallerIdempotencyKeyRow
+	err := row.Scan(
+		&i.ID,
+		&i.Scope,
+		&i.Key,
+		&i.RequestHash,
+		&i.State,
+		&i.ResponseStatus,
+		&i.ResponseHeaders,
+		&i.ResponseBody,
+		&i.ExpiresAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Expired,
+		&i.Abandoned,
+	)
+	return i, err
 }
 
 const getIdempotencyKey = `-- name: GetIdempotencyKey :one

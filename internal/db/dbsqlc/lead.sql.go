@@ -289,6 +289,42 @@ func (q *Queries) ListLeads(ctx context.Context, arg ListLeadsParams) ([]Lead, e
 	return items, nil
 }
 
+const lockLead = `-- name: LockLead :one
+SELECT id, org_id, name, email, phone, company, source, status, lost_reason, value_amount, value_currency, notes, version, created_at, updated_at, email_key FROM leads WHERE org_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockLeadParams struct {
+	OrgID uuid.UUID
+	ID    uuid.UUID
+}
+
+// The lead, locked until the transaction ends: a change that reads the
+// lead before writing it (a status change records the status it left)
+// waits for a concurrent change to commit, then reads its result.
+func (q *Queries) LockLead(ctx context.Context, arg LockLeadParams) (Lead, error) {
+	row := q.db.QueryRow(ctx, lockLead, arg.OrgID, arg.ID)
+	var i Lead
+	err := row.Scan(
+		&i.ID,
+		&i.OrgID,
+		&i.Name,
+		&i.Email,
+		&i.Phone,
+		&i.Company,
+		&i.Source,
+		&i.Status,
+		&i.LostReason,
+		&i.ValueAmount,
+		&i.ValueCurrency,
+		&i.Notes,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.EmailKey,
+	)
+	return i, err
+}
+
 const setLeadStatus = `-- name: SetLeadStatus :one
 UPDATE leads
    SET status = $1, lost_reason = $2, version = version + 1, updated_at = now()

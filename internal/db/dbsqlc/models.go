@@ -48,6 +48,20 @@ type AuthSession struct {
 	UpdatedAt  time.Time
 }
 
+type CallerIdempotencyKey struct {
+	ID              uuid.UUID
+	Scope           string
+	Key             string
+	RequestHash     []byte
+	State           string
+	ResponseStatus  *int32
+	ResponseHeaders []byte
+	ResponseBody    []byte
+	ExpiresAt       time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
 type DeadLetter struct {
 	ID             uuid.UUID
 	OrgID          uuid.UUID

@@ -52,3 +52,9 @@ SELECT * FROM lead_activities
    AND (sqlc.narg('after')::uuid IS NULL OR id > sqlc.narg('after')::uuid)
  ORDER BY id
  LIMIT @lim;
+
+-- name: LockLead :one
+-- The lead, locked until the transaction ends: a change that reads the
+-- lead before writing it (a status change records the status it left)
+-- waits for a concurrent change to commit, then reads its result.
+SELECT * FROM leads WHERE org_id = @org_id AND id = @id FOR UPDATE;

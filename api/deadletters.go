@@ -11,17 +11,22 @@ import (
 
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/services"
-
-	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/access"
 	"github.com/xentri/xentri/services/ops"
+	"github.com/xentri/xentri/services/paging"
 )
 
-type opsHandlers struct{ ops *ops.Service }
+// DeadLetters are an org's failed workflow runs, for its owners and admins
+// (services/ops/deadletters.go).
+type DeadLetters struct {
+	Ops *ops.Service
+}
 
-func (h *opsHandlers) mountTenant(r chi.Router) {
-	r.Get("/ops/dead-letters", h.list)
-	r.Post("/ops/dead-letters/{deadLetterID}/redrive", h.redrive)
-	r.Post("/ops/dead-letters/{deadLetterID}/discard", h.discard)
+// Routes mounts the org's dead-letter routes (a Tenant context).
+func (h *DeadLetters) Routes(r chi.Router) {
+	r.Get("/ops/dead-letters", inTenant(h.list))
+	r.Post("/ops/dead-letters/{deadLetterID}/redrive", inTenant(h.redrive))
+	r.Post("/ops/dead-letters/{deadLetterID}/discard", actOn("deadLetterID", h.Ops.Discard))
 }
 
 // letterStatus reads the status filter of a dead letter list: one of open,
@@ -38,18 +43,18 @@ func letterStatus(r *http.Request) (*string, error) {
 		Fields: map[string]string{"status": "must be open, redriven or discarded"}}
 }
 
-func (h *opsHandlers) list(w http.ResponseWriter, r *http.Request) {
+func (h *DeadLetters) list(w http.ResponseWriter, r *http.Request, t tenant) {
 	status, err := letterStatus(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	listInTenant(w, r, func(ctx context.Context, tx pgx.Tx, m core.Membership, p core.Page) ([]ops.DeadLetter, string, error) {
-		return h.ops.List(ctx, tx, m, status, p)
+	listIn(w, r, t, func(ctx context.Context, tx pgx.Tx, m access.Membership, p paging.Page) ([]ops.DeadLetter, string, error) {
+		return h.Ops.List(ctx, tx, m, status, p)
 	})
 }
 
-func (h *opsHandlers) redrive(w http.ResponseWriter, r *http.Request) {
+func (h *DeadLetters) redrive(w http.ResponseWriter, r *http.Request, t tenant) {
 	id, err := uuidParam(r, "deadLetterID")
 	if err != nil {
 		writeError(w, r, err)
@@ -60,8 +65,7 @@ func (h *opsHandlers) redrive(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	tx, m := tenantFrom(r)
-	d, err := h.ops.Redrive(r.Context(), tx, m, id, in.Input)
+	d, err := h.Ops.Redrive(r.Context(), t.tx, t.m, id, in.Input)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -74,18 +78,25 @@ type redriveRequest struct {
 	Input json.RawMessage `json:"input"`
 }
 
-func (h *opsHandlers) discard(w http.ResponseWriter, r *http.Request) {
-	actInTenant(w, r, "deadLetterID", h.ops.Discard)
-}
-
-// operatorDeadLetters is the platform operator's view of every org's dead
+// OperatorDeadLetters is the platform operator's view of every org's dead
 // letters, each call one db.AsOperator transaction.
-type operatorDeadLetters struct {
-	db  *db.DB
-	ops *ops.Service
+type OperatorDeadLetters struct {
+	DB            *db.DB
+	Ops           *ops.Service
+	OperatorToken string
 }
 
-func (h *operatorDeadLetters) list(w http.ResponseWriter, r *http.Request) {
+// Routes mounts the operator's dead-letter routes (a Public context that
+// checks the operator token itself).
+func (h *OperatorDeadLetters) Routes(r chi.Router) {
+	r.Use(requireOperator(h.OperatorToken))
+	r.Get("/system/dead-letters", h.list)
+	r.Get("/system/dead-letters/{deadLetterID}", h.show)
+	r.Post("/system/dead-letters/{deadLetterID}/redrive", h.redrive)
+	r.Post("/system/dead-letters/{deadLetterID}/discard", h.discard)
+}
+
+func (h *OperatorDeadLetters) list(w http.ResponseWriter, r *http.Request) {
 	page, err := pageOf(r)
 	if err != nil {
 		writeError(w, r, err)
@@ -107,8 +118,8 @@ func (h *operatorDeadLetters) list(w http.ResponseWriter, r *http.Request) {
 	}
 	var items []ops.DeadLetter
 	var next string
-	err = h.db.AsOperator(r.Context(), func(ctx context.Context, tx pgx.Tx) (err error) {
-		items, next, err = h.ops.OperatorList(ctx, tx, org, status, page)
+	err = h.DB.AsOperator(r.Context(), func(ctx context.Context, tx pgx.Tx) (err error) {
+		items, next, err = h.Ops.OperatorList(ctx, tx, org, status, page)
 		return err
 	})
 	if err != nil {
@@ -118,27 +129,27 @@ func (h *operatorDeadLetters) list(w http.ResponseWriter, r *http.Request) {
 	respondList(w, items, next)
 }
 
-func (h *operatorDeadLetters) show(w http.ResponseWriter, r *http.Request) {
-	h.one(w, r, http.StatusOK, h.ops.OperatorShow)
+func (h *OperatorDeadLetters) show(w http.ResponseWriter, r *http.Request) {
+	h.one(w, r, http.StatusOK, h.Ops.OperatorShow)
 }
 
-func (h *operatorDeadLetters) discard(w http.ResponseWriter, r *http.Request) {
-	h.one(w, r, http.StatusOK, h.ops.OperatorDiscard)
+func (h *OperatorDeadLetters) discard(w http.ResponseWriter, r *http.Request) {
+	h.one(w, r, http.StatusOK, h.Ops.OperatorDiscard)
 }
 
-func (h *operatorDeadLetters) redrive(w http.ResponseWriter, r *http.Request) {
+func (h *OperatorDeadLetters) redrive(w http.ResponseWriter, r *http.Request) {
 	var in redriveRequest
 	if err := DecodeOptionalJSON(r, &in); err != nil {
 		writeError(w, r, err)
 		return
 	}
 	h.one(w, r, http.StatusAccepted, func(ctx context.Context, tx pgx.Tx, id uuid.UUID) (ops.DeadLetter, error) {
-		return h.ops.OperatorRedrive(ctx, tx, id, in.Input)
+		return h.Ops.OperatorRedrive(ctx, tx, id, in.Input)
 	})
 }
 
 // one runs do on the dead letter named in the path, as the operator.
-func (h *operatorDeadLetters) one(w http.ResponseWriter, r *http.Request, status int,
+func (h *OperatorDeadLetters) one(w http.ResponseWriter, r *http.Request, status int,
 	do func(context.Context, pgx.Tx, uuid.UUID) (ops.DeadLetter, error)) {
 	id, err := uuidParam(r, "deadLetterID")
 	if err != nil {
@@ -146,7 +157,7 @@ func (h *operatorDeadLetters) one(w http.ResponseWriter, r *http.Request, status
 		return
 	}
 	var d ops.DeadLetter
-	err = h.db.AsOperator(r.Context(), func(ctx context.Context, tx pgx.Tx) (err error) {
+	err = h.DB.AsOperator(r.Context(), func(ctx context.Context, tx pgx.Tx) (err error) {
 		d, err = do(ctx, tx, id)
 		return err
 	})

@@ -1,0 +1,59 @@
+package worker
+
+import (
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/xentri/xentri/contracts"
+	"github.com/xentri/xentri/services/automation"
+	"github.com/xentri/xentri/services/sales"
+	"github.com/xentri/xentri/workflows"
+)
+
+// Hooks returns the registry of the workflows automations (n8n) may start
+// by name through POST /api/v1/hooks/n8n/workflows/{name}. A hook's input
+// schema is contracts/hooks/{name}.schema.json. Like Workflows, this is the
+// one place a new hook is added.
+func Hooks() (*automation.Registry, error) {
+	reg := automation.NewRegistry()
+	schema := func(name string) string {
+		s, err := contracts.HookSchema(name)
+		if err != nil {
+			return "" // Register refuses an empty schema, naming the hook
+		}
+		return s
+	}
+	// A monitoring flow in n8n can ask the worker fleet whether its
+	// dependencies answer.
+	if err := automation.Register(reg, "diagnostics", schema("diagnostics"), workflows.Diagnostics); err != nil {
+		return nil, err
+	}
+	// n8n can start (or find) a lead's follow-ups, e.g. for leads it
+	// imported from elsewhere. The run is the one the lead's creation
+	// started, whatever case n8n writes the id in.
+	err := automation.Register(reg, "lead.followup", schema("lead.followup"), workflows.LeadFollowUp, automation.WithOrg(),
+		automation.WithWorkflowID(func(_ uuid.UUID, in map[string]any) (string, error) {
+			id, err := leadIDOf(in)
+			return sales.FollowUpWorkflowID(id), err
+		}),
+		automation.WithEntity("lead", func(_ uuid.UUID, in map[string]any) (string, error) {
+			id, err := leadIDOf(in)
+			return id.String(), err
+		}))
+	if err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// leadIDOf reads the lead_id the schema has required; parsing normalises
+// its case.
+func leadIDOf(in map[string]any) (uuid.UUID, error) {
+	s, _ := in["lead_id"].(string)
+	id, err := uuid.Parse(s)
+	if err != nil {
+		return uuid.Nil, fmt.Errorf("lead_id %q is not a UUID", s)
+	}
+	return id, nil
+}
