@@ -118,7 +118,7 @@ func setup(t *testing.T) *testBundle {
 	const token = "operator-token-for-tests-0123456789"
 	b.api = httptest.NewServer(api.NewRouter(api.Config{
 		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 30 * time.Second,
-		Public:  []api.Routes{&api.Diagnostics{Runner: &system.Service{Temporal: c, TaskQueue: b.taskQueue}, OperatorToken: token}},
+		Public: []api.Routes{&api.Diagnostics{Runner: &system.Service{Temporal: c, TaskQueue: b.taskQueue}, OperatorToken: token}},
 	}))
 	t.Cleanup(b.api.Close)
 	return b

@@ -14,8 +14,8 @@ import (
 
 	"github.com/xentri/xentri/internal/db"
 	itemporal "github.com/xentri/xentri/internal/temporal"
-	"github.com/xentri/xentri/services/paging"
 	"github.com/xentri/xentri/services/ops"
+	"github.com/xentri/xentri/services/paging"
 )
 
 // newDLQCmd is the operator's command line for workflow dead letters: the
