@@ -231,10 +231,26 @@ func (r *Runner) handle(ctx context.Context, b *batch, e *entry) outcome {
 			return r.deadLetter(ctx, b.stream, e, reason, e.attempt-1)
 		}
 
-		herr := r.call(ctx, Delivery{Stream: b.stream, EntryID: e.id, Group: r.cfg.Group, Attempt: e.attempt}, e.env)
+		res := r.call(ctx, Delivery{Stream: b.stream, EntryID: e.id, Group: r.cfg.Group, Attempt: e.attempt}, e.env)
+		herr := res.err
 		if herr == nil {
 			b.markDone(e.key)
 			return ackAfterMark
+		}
+		if res.stopped {
+			// Cut short by the stop, not failed: the entry stays pending, its
+			// delivery count counting this attempt, for the group to claim.
+			if res.abandoned {
+				// It may still be running: its lease expires after ClaimIdle.
+				log.Error().Err(herr).Int("attempt", e.attempt).Msg("handler ignored the stop: abandoning it; the entry stays pending")
+			} else {
+				b.unlease(e.key)
+				log.Warn().Err(herr).Int("attempt", e.attempt).Msg("handler cut short by the stop; the entry stays pending")
+			}
+			return keep
+		}
+		if res.abandoned {
+			log.Error().Err(herr).Int("attempt", e.attempt).Msg("handler ignored its deadline: abandoning it; it may still be running")
 		}
 		b.unlease(e.key)
 
@@ -255,16 +271,86 @@ func (r *Runner) handle(ctx context.Context, b *batch, e *entry) outcome {
 	}
 }
 
-// call runs the handler, turning a panic into an error.
-func (r *Runner) call(ctx context.Context, d Delivery, env contracts.Envelope) (err error) {
+// returnWait is how long a handler whose context ended has to return before
+// the Runner abandons it.
+const returnWait = 500 * time.Millisecond
+
+// The causes of a handler context that ended.
+var (
+	errHandlerTimeout = errors.New("stream: handler timeout")
+	errStopping       = errors.New("stream: runner stopping")
+)
+
+// callResult is how a handler call ended.
+type callResult struct {
+	err       error // the handler's, or why it was abandoned
+	stopped   bool  // its context was cancelled because Run stopped
+	abandoned bool  // it did not return: it may still be running
+}
+
+// call runs the handler under its deadline, in a goroutine of its own so
+// that one that ignores its context cannot hold the Runner: it waits for
+// it until the deadline, or ShutdownGrace after ctx ended, then returnWait
+// more.
+func (r *Runner) call(ctx context.Context, d Delivery, env contracts.Envelope) callResult {
+	// Detached from ctx, so that the event in hand can finish when Run stops,
+	// but bounded.
+	hctx, stop := context.WithCancelCause(context.WithValue(context.WithoutCancel(ctx), deliveryKey{}, d))
+	defer stop(nil)
+	hctx, cancel := context.WithTimeoutCause(hctx, r.cfg.HandlerTimeout, errHandlerTimeout)
+	defer cancel()
+
+	returned := make(chan error, 1) // buffered: an abandoned call sends to no one
+	go func() { returned <- r.invoke(hctx, d, env) }()
+
+	select {
+	case err := <-returned:
+		return r.callEnded(hctx, err)
+	case <-hctx.Done():
+	case <-ctx.Done():
+		grace := time.NewTimer(r.cfg.ShutdownGrace)
+		defer grace.Stop()
+		select {
+		case err := <-returned:
+			return r.callEnded(hctx, err)
+		case <-hctx.Done():
+		case <-grace.C:
+			stop(errStopping)
+		}
+	}
+
+	wait := time.NewTimer(returnWait)
+	defer wait.Stop()
+	select {
+	case err := <-returned:
+		return r.callEnded(hctx, err)
+	case <-wait.C:
+	}
+	if errors.Is(context.Cause(hctx), errStopping) {
+		return callResult{err: errors.New("handler did not return when the stop cancelled its context: abandoned"), stopped: true, abandoned: true}
+	}
+	return callResult{err: fmt.Errorf("handler timed out after %s and did not return: abandoned", r.cfg.HandlerTimeout), abandoned: true}
+}
+
+// callEnded describes a call that returned err under hctx.
+func (r *Runner) callEnded(hctx context.Context, err error) callResult {
+	cause := context.Cause(hctx)
+	res := callResult{err: err, stopped: errors.Is(cause, errStopping)}
+	if err != nil && errors.Is(cause, errHandlerTimeout) {
+		res.err = fmt.Errorf("handler timed out after %s: %w", r.cfg.HandlerTimeout, err)
+	}
+	return res
+}
+
+// invoke runs the handler, turning a panic into an error.
+func (r *Runner) invoke(ctx context.Context, d Delivery, env contracts.Envelope) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error().Str("stack", string(debug.Stack())).Str("entry_id", d.EntryID).Msg("handler panicked")
 			err = fmt.Errorf("handler panicked: %v", p)
 		}
 	}()
-	hctx := context.WithValue(context.WithoutCancel(ctx), deliveryKey{}, d)
-	return r.cfg.Handler(hctx, env)
+	return r.cfg.Handler(ctx, env)
 }
 
 func decode(fields map[string]string) (contracts.Envelope, error) {

@@ -11,6 +11,8 @@
 //     consumer per group gives a total order);
 //   - deduplicates by event id per group, so an event the relay published
 //     twice is handled once;
+//   - gives each handler call a deadline (HandlerTimeout), and counts a call
+//     that passes it as a failed attempt;
 //   - retries a failing handler in process with backoff, keeps the entry it
 //     holds from being claimed by others while it does, and counts attempts in
 //     the entry's delivery counter so the attempts of a consumer that crashed
@@ -19,7 +21,9 @@
 //   - moves an entry that failed MaxAttempts times, or is malformed, to a dead
 //     letter stream (xentri:dlq by default), from which ListDeadLetters and
 //     Redrive serve the `xentri events dlq list|redrive` CLI;
-//   - rides out Redis outages, and stops gracefully.
+//   - rides out Redis outages, and stops gracefully but in bounded time: the
+//     handler call in hand gets ShutdownGrace to finish, and is abandoned,
+//     its entry left pending, if it ignores the cancel that follows.
 //
 // Keys it writes, besides the streams: xentri:processed:<group>:<event id>.
 package stream

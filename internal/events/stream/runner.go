@@ -31,9 +31,13 @@ const processedPrefix = "xentri:processed:"
 // entry is acknowledged; an error means it is retried, up to MaxAttempts, and
 // then dead-lettered (at once if the error is Permanent).
 //
-// The Runner calls it from one goroutine, one event at a time. Its context
-// carries the Delivery, and is not cancelled when Run's is: the Runner lets
-// the event in hand finish before it stops.
+// The Runner calls it one event at a time. Its context carries the Delivery
+// and a deadline HandlerTimeout away; passing the deadline is a failed
+// attempt. The context is not cancelled when Run's is, so that the event in
+// hand can finish, but ShutdownGrace later. A handler that has not returned
+// shortly after its context ended is abandoned: the Runner goes on (retrying
+// the event, or stopping) while that call may still be running, so a
+// handler that ignores its context can run alongside its own retry.
 type Handler func(ctx context.Context, e contracts.Envelope) error
 
 // Config configures a Runner. Zero values take the defaults documented on
@@ -54,6 +58,14 @@ type Config struct {
 	DedupeTTL   time.Duration                   // how long a handled event id is remembered; default 24h
 	Log         zerolog.Logger
 	StartID     string // where a new group starts: "$" (default: only new events) or "0"
+
+	// HandlerTimeout is the deadline of each handler call; default 30s.
+	HandlerTimeout time.Duration
+	// ShutdownGrace is how long, once Run's ctx ends, the handler call in
+	// hand may go on before its context is cancelled; default 5s or
+	// HandlerTimeout if shorter, and no longer than HandlerTimeout. Run
+	// returns about half a second after that at most, Redis answering.
+	ShutdownGrace time.Duration
 }
 
 // Delivery says which stream entry a handler call is for.
@@ -142,6 +154,8 @@ func NewRunner(cfg Config) (*Runner, error) {
 	cfg.DeadLetter = cmp.Or(cfg.DeadLetter, DefaultDeadLetter)
 	cfg.DedupeTTL = cmp.Or(cfg.DedupeTTL, 24*time.Hour)
 	cfg.StartID = cmp.Or(cfg.StartID, "$")
+	cfg.HandlerTimeout = cmp.Or(cfg.HandlerTimeout, 30*time.Second)
+	cfg.ShutdownGrace = cmp.Or(cfg.ShutdownGrace, min(5*time.Second, cfg.HandlerTimeout))
 
 	var errs []error
 	check := func(bad bool, msg string) {
@@ -165,6 +179,9 @@ func NewRunner(cfg Config) (*Runner, error) {
 	check(cfg.MaxAttempts < 1, "MaxAttempts must be positive")
 	check(cfg.ClaimIdle < 10*time.Millisecond, "ClaimIdle must be at least 10ms")
 	check(cfg.DedupeTTL < time.Millisecond, "DedupeTTL must be at least 1ms")
+	check(cfg.HandlerTimeout < time.Millisecond, "HandlerTimeout must be at least 1ms")
+	check(cfg.ShutdownGrace < time.Millisecond, "ShutdownGrace must be at least 1ms")
+	check(cfg.ShutdownGrace > cfg.HandlerTimeout, "ShutdownGrace must not exceed HandlerTimeout")
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("stream: new runner: %w", err)
 	}
@@ -191,9 +208,12 @@ func defaultConsumer() string {
 	return host + "-" + strconv.Itoa(os.Getpid())
 }
 
-// Run consumes until ctx ends, then lets the entry in hand finish and
-// returns nil. It does not return on Redis errors: it logs them and retries
-// with backoff until Redis answers again.
+// Run consumes until ctx ends, then lets the handler call in hand finish,
+// for ShutdownGrace at most, and returns nil. A call still running then has
+// its context cancelled, and is abandoned if it does not return within half
+// a second; its entry stays pending for the group to claim. Run does not
+// return on Redis errors: it logs them and retries with backoff until Redis
+// answers again.
 func (r *Runner) Run(ctx context.Context) error {
 	if !r.running.CompareAndSwap(false, true) {
 		return errors.New("stream: run: already running")

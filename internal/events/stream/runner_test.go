@@ -710,6 +710,195 @@ func TestRunFinishesTheEntryInHandWhenCancelled(t *testing.T) {
 	}
 }
 
+func TestRunReturnsWithinTheShutdownGraceFromAHandlerThatDoesNotFinish(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		block func(ctx context.Context, release <-chan struct{}) error
+	}{
+		{"ignoring its context", func(_ context.Context, release <-chan struct{}) error {
+			<-release // never, while Run runs
+			return nil
+		}},
+		{"until its context ends", func(ctx context.Context, _ <-chan struct{}) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			e := newEnvelope()
+			entryID := b.publish(t, e)
+			release := make(chan struct{})
+			t.Cleanup(func() { close(release) })
+			started := make(chan struct{})
+			var ctxErr atomic.Value
+			logs := &lockedBuffer{}
+			cfg := b.config(t, "c1")
+			cfg.Log = zerolog.New(zerolog.MultiLevelWriter(zerolog.NewTestWriter(t), logs))
+			cfg.MaxAttempts = 1 // a stop counted as a failure would dead-letter the entry
+			cfg.HandlerTimeout = time.Minute
+			cfg.ShutdownGrace = 200 * time.Millisecond
+			cfg.Handler = func(ctx context.Context, _ contracts.Envelope) error {
+				close(started)
+				err := c.block(ctx, release)
+				ctxErr.Store(fmt.Sprint(ctx.Err()))
+				return err
+			}
+			stop := run(t, cfg)
+			select {
+			case <-started:
+			case <-time.After(10 * time.Second):
+				t.Fatal("handler not called within 10s")
+			}
+
+			begin := time.Now()
+			err := stop() // fails after 10s if Run does not return
+			took := time.Since(begin)
+			if err != nil || took > 5*time.Second {
+				t.Fatalf("Run = %v, %s after cancel; want nil within 5s (grace 200ms)", err, took)
+			}
+			if took < cfg.ShutdownGrace {
+				t.Errorf("Run returned %s after cancel, want the handler given its grace (200ms) first", took)
+			}
+			if c.name == "until its context ends" && ctxErr.Load() != context.Canceled.Error() {
+				t.Errorf("handler context ended with %v, want it cancelled", ctxErr.Load())
+			}
+
+			// Neither done nor failed: pending, the attempt counted, for
+			// another consumer to claim.
+			ctx := context.Background()
+			p, err := b.rdb.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: b.stream, Group: b.group, Start: "-", End: "+", Count: 10}).Result()
+			if err != nil || len(p) != 1 || p[0].ID != entryID || p[0].Consumer != "c1" || p[0].RetryCount != 1 {
+				t.Errorf("pending %+v, %v; want %s held by c1, delivered once", p, err, entryID)
+			}
+			if n, _ := b.rdb.XLen(ctx, b.dlq).Result(); n != 0 {
+				t.Errorf("%d dead letters, want none", n)
+			}
+			if v, _ := b.rdb.Get(ctx, "xentri:processed:"+b.group+":"+e.ID).Result(); v == "done" {
+				t.Errorf("event marked done")
+			}
+			if c.name == "ignoring its context" && !logs.has(zerolog.ErrorLevel, entryID, "abandon") {
+				t.Errorf("no error logged about abandoning the handler of %s; logs:\n%s", entryID, logs)
+			}
+		})
+	}
+}
+
+func TestRunnerCountsAHandlerPastItsDeadlineAsAFailedAttempt(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	entryID := b.publish(t, newEnvelope())
+	const timeout = 200 * time.Millisecond
+	type call struct {
+		deadline    time.Duration // from the call's start
+		hasDeadline bool
+		took        time.Duration
+	}
+	var mu sync.Mutex
+	var calls []call
+	rec := &recorder{fn: func(ctx context.Context, _ contracts.Envelope, _ int) error {
+		start := time.Now()
+		deadline, ok := ctx.Deadline()
+		<-ctx.Done()
+		mu.Lock()
+		calls = append(calls, call{deadline.Sub(start), ok, time.Since(start)})
+		mu.Unlock()
+		return ctx.Err()
+	}}
+	cfg := b.config(t, "c1")
+	cfg.Handler = rec.handle
+	cfg.MaxAttempts = 2
+	cfg.HandlerTimeout = timeout
+	run(t, cfg)
+
+	eventually(t, "a dead letter, nothing pending", func() bool {
+		n, _ := b.rdb.XLen(context.Background(), b.dlq).Result()
+		return n == 1 && b.pending(t) == 0
+	})
+	if _, attempts := rec.snapshot(); !slices.Equal(attempts, []int{1, 2}) {
+		t.Fatalf("handler called at attempts %v, want 1 and 2", attempts)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for i, c := range calls {
+		if !c.hasDeadline || c.deadline <= 0 || c.deadline > timeout || c.took < timeout-10*time.Millisecond {
+			t.Errorf("call %d: deadline %s after its start (set: %t), ended after %s; want a deadline about HandlerTimeout (%s) away",
+				i+1, c.deadline, c.hasDeadline, c.took, timeout)
+		}
+	}
+	dls, _ := stream.ListDeadLetters(context.Background(), b.rdb, b.dlq, 1)
+	if dls[0].EntryID != entryID || dls[0].Attempts != 2 || !strings.Contains(dls[0].Reason, "timed out after 200ms") ||
+		!strings.Contains(dls[0].Reason, context.DeadlineExceeded.Error()) {
+		t.Errorf("dead letter %+v, want %s after 2 attempts that timed out", dls[0], entryID)
+	}
+}
+
+func TestRunnerRetriesAnEventWhoseHandlerIgnoredItsDeadline(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.publish(t, newEnvelope())
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	rec := &recorder{fn: func(_ context.Context, _ contracts.Envelope, call int) error {
+		if call == 1 {
+			<-release // never, while the test runs
+		}
+		return nil
+	}}
+	cfg := b.config(t, "c1")
+	cfg.Handler = rec.handle
+	cfg.HandlerTimeout = 200 * time.Millisecond
+	run(t, cfg)
+
+	// The hung first call does not hold the Runner: the event is tried again
+	// and acked.
+	eventually(t, "retried, nothing pending", func() bool { return rec.calls() == 2 && b.pending(t) == 0 })
+	if _, attempts := rec.snapshot(); !slices.Equal(attempts, []int{1, 2}) {
+		t.Fatalf("handler called at attempts %v, want 1 and 2", attempts)
+	}
+	if n, _ := b.rdb.XLen(context.Background(), b.dlq).Result(); n != 0 {
+		t.Errorf("%d dead letters, want none", n)
+	}
+}
+
+// lockedBuffer collects JSON log lines written from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// has reports whether a line at level about entryID has a message
+// containing msg.
+func (l *lockedBuffer) has(level zerolog.Level, entryID, msg string) bool {
+	for line := range strings.Lines(l.String()) {
+		var rec struct {
+			Level   string `json:"level"`
+			Message string `json:"message"`
+			EntryID string `json:"entry_id"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Level == level.String() &&
+			rec.EntryID == entryID && strings.Contains(rec.Message, msg) {
+			return true
+		}
+	}
+	return false
+}
+
 func TestRunnerRidesOutARedisOutage(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -770,6 +959,13 @@ func TestNewRunnerChecksTheConfig(t *testing.T) {
 		{"no handler", func(c *stream.Config) { c.Handler = nil }, "Handler is required"},
 		{"negative attempts", func(c *stream.Config) { c.MaxAttempts = -1 }, "MaxAttempts"},
 		{"sub-ms block", func(c *stream.Config) { c.Block = time.Microsecond }, "Block"},
+		{"negative handler timeout", func(c *stream.Config) { c.HandlerTimeout = -time.Second }, "HandlerTimeout"},
+		{"negative shutdown grace", func(c *stream.Config) { c.ShutdownGrace = -time.Second }, "ShutdownGrace"},
+		{"grace beyond the handler timeout", func(c *stream.Config) {
+			c.HandlerTimeout, c.ShutdownGrace = time.Second, 2*time.Second
+		}, "ShutdownGrace must not exceed HandlerTimeout"},
+		// The default grace (5s) shrinks to a shorter handler timeout.
+		{"short handler timeout", func(c *stream.Config) { c.HandlerTimeout = time.Second }, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
