@@ -100,20 +100,34 @@ func runStandalone(ctx context.Context, getenv func(string) string, stderr io.Wr
 	return runRoles(ctx, cfg, log, d, ln, r, nil)
 }
 
+// Deadlines of the consumer groups' handlers. The n8n bridge delivers an
+// event to every matching subscription in turn, each with up to three
+// attempts of ten seconds and their backoff, so it gets minutes; the others
+// are quick database or Temporal calls.
+const (
+	handlerTimeout       = 30 * time.Second
+	bridgeHandlerTimeout = 5 * time.Minute
+)
+
 // subscribers are the consumer groups on the event streams that the worker
 // runs: cache invalidation, lead status changes to their follow-up
 // workflows, and the n8n bridge when XENTRI_N8N_SECRET is set.
 func subscribers(cfg config.Config, d *deps, log zerolog.Logger) ([]*stream.Runner, error) {
 	streams := events.Streams(events.StreamBase, cfg.StreamPartitions)
 	readCache := cache.NewReadCache(d.redis)
+	// In-flight handlers get the shutdown budget to finish, and never more
+	// than their own deadline.
+	grace := min(cfg.ShutdownTimeout, handlerTimeout)
 	cacheRunner, err := stream.NewRunner(stream.Config{
 		Redis: d.redis, Streams: streams, Group: "cache", Handler: readCache.Invalidate, Log: log, StartID: "0",
+		HandlerTimeout: handlerTimeout, ShutdownGrace: grace,
 	})
 	if err != nil {
 		return nil, err
 	}
 	followUps, err := stream.NewRunner(stream.Config{
 		Redis: d.redis, Streams: streams, Group: "lead-followups", Handler: (&sales.Signaller{Temporal: d.temporal}).Handle, Log: log, StartID: "$",
+		HandlerTimeout: handlerTimeout, ShutdownGrace: grace,
 	})
 	if err != nil {
 		return nil, err
@@ -139,6 +153,7 @@ func subscribers(cfg config.Config, d *deps, log zerolog.Logger) ([]*stream.Runn
 	}
 	bridgeRunner, err := stream.NewRunner(stream.Config{
 		Redis: d.redis, Streams: streams, Group: "n8n-bridge", Handler: bridge.Handle, Log: log, StartID: "$",
+		HandlerTimeout: bridgeHandlerTimeout, ShutdownGrace: grace,
 	})
 	if err != nil {
 		return nil, err
