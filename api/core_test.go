@@ -43,7 +43,7 @@ type coreBundle struct {
 	issuer *auth.Issuer
 }
 
-func setupCore(t *testing.T) *coreBundle {
+func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 	t.Helper()
 	d := testenv.DB(t)
 	rdb := testenv.Redis(t)
@@ -69,6 +69,9 @@ func setupCore(t *testing.T) *coreBundle {
 			Sales:        &sales.Service{Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop(), HighValue: 100000},
 			Ops:          &ops.Service{},
 		})},
+	}
+	for _, c := range configure {
+		c(&cfg)
 	}
 	walkable := cfg
 	walkable.Registry = prometheus.NewRegistry()

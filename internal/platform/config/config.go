@@ -29,6 +29,9 @@ type Config struct {
 	HTTPMaxBodyBytes   int64
 	HTTPRequestTimeout time.Duration
 	ShutdownTimeout    time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (canonical, as OutboundAllow).
+	TrustedProxies []netip.Prefix
 
 	DatabaseURL        string
 	DatabaseMigrateURL string
@@ -99,6 +102,7 @@ var Vars = []Var{
 	{"XENTRI_HTTP_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes; larger gets a 413 problem"},
 	{"XENTRI_HTTP_REQUEST_TIMEOUT", "30s", "deadline of one API request (Go duration)"},
 	{"XENTRI_SHUTDOWN_TIMEOUT", "5s", "how long SIGTERM waits for in-flight requests and activities before giving up"},
+	{"XENTRI_TRUSTED_PROXIES", "", "comma-separated CIDRs (10.0.0.0/8, fd00::/8) of the reverse proxies in front of the API; for a request from inside them the client is the rightmost X-Forwarded-For address outside them (rate limits, access log). Unset, X-Forwarded-For is ignored"},
 	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xentri?sslmode=disable", "Postgres URL. api/worker/relay must connect as the app role xentri_app (they refuse a superuser or table owner); `xentri dev` takes the owner here and derives the xentri_app URL itself"},
 	{"DATABASE_MIGRATE_URL", "", "owner role URL for `xentri migrate` and for `xentri dev`'s migrations; defaults to DATABASE_URL"},
 	{"DATABASE_MAX_CONNS", "25", "size of the Postgres pool of each process; a tenant request holds one connection for its whole transaction (including a workflow start), so keep it above the API's concurrent writes"},
@@ -155,6 +159,7 @@ func Load(getenv Getenv) (Config, error) {
 		HTTPMaxBodyBytes:   int64(r.intRange("XENTRI_HTTP_MAX_BODY_BYTES", 1024, 1<<30)),
 		HTTPRequestTimeout: r.duration("XENTRI_HTTP_REQUEST_TIMEOUT", time.Second, time.Hour),
 		ShutdownTimeout:    r.duration("XENTRI_SHUTDOWN_TIMEOUT", time.Second, 5*time.Minute),
+		TrustedProxies:     r.prefixes("XENTRI_TRUSTED_PROXIES"),
 
 		DatabaseURL:      r.url("DATABASE_URL", "postgres", "postgresql"),
 		DatabaseMaxConns: int32(r.intRange("DATABASE_MAX_CONNS", 1, 1000)),

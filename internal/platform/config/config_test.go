@@ -45,6 +45,8 @@ func TestBadValuesNameTheVariableAndWhatItAccepts(t *testing.T) {
 		{"S3_USE_SSL", "yes please", "true or false"},
 		{"XENTRI_OPERATOR_TOKEN", "short", "at least 24 characters"},
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "scheme http or https"},
+		{"XENTRI_TRUSTED_PROXIES", "10.0.0.0/8,ingress", "comma-separated CIDRs"},
+		{"XENTRI_TRUSTED_PROXIES", "10.0.0.0/33", "comma-separated CIDRs"},
 		{"XENTRI_OUTBOUND_ALLOW", "10.1.0.0/8", "a CIDR without host bits, such as 10.0.0.0/8"},
 		{"XENTRI_OUTBOUND_ALLOW", "fe80::1%eth0", "comma-separated CIDRs"},
 		{"XENTRI_OUTBOUND_ALLOW", "::ffff:0:0/80", "a CIDR without host bits"},
@@ -85,14 +87,19 @@ func TestEveryBadVariableIsReportedAndSecretsAreHidden(t *testing.T) {
 func TestAddressRangesAreCanonical(t *testing.T) {
 	t.Parallel()
 	c, err := Load(envOf(map[string]string{
-		"XENTRI_OUTBOUND_ALLOW": "::1,::ffff:192.168.0.0/112",
-		"XENTRI_ENV":            "prod",
+		"XENTRI_TRUSTED_PROXIES": " 10.0.0.0/8 , 192.0.2.7, fd00::/8,",
+		"XENTRI_OUTBOUND_ALLOW":  "::1,::ffff:192.168.0.0/112",
+		"XENTRI_ENV":             "prod",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("fd00::/8")}
+	if !slices.Equal(c.TrustedProxies, want) {
+		t.Errorf("TrustedProxies = %v, want %v", c.TrustedProxies, want)
+	}
 	// IPv4-mapped becomes IPv4, as the addresses it is matched with are.
-	want := []netip.Prefix{netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("192.168.0.0/16")}
+	want = []netip.Prefix{netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("192.168.0.0/16")}
 	if !slices.Equal(c.OutboundAllow, want) || !slices.Equal(c.OutboundAllowed(), want) {
 		t.Errorf("OutboundAllow = %v, OutboundAllowed() = %v; want %v for both outside local", c.OutboundAllow, c.OutboundAllowed(), want)
 	}
@@ -101,8 +108,8 @@ func TestAddressRangesAreCanonical(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.OutboundAllow != nil {
-		t.Errorf("default OutboundAllow %v; want none", c.OutboundAllow)
+	if c.TrustedProxies != nil || c.OutboundAllow != nil {
+		t.Errorf("defaults: TrustedProxies %v, OutboundAllow %v; want none", c.TrustedProxies, c.OutboundAllow)
 	}
 	// Local (xentri dev, compose) reaches n8n wherever it runs, as before.
 	all := c.OutboundAllowed()
