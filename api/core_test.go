@@ -51,7 +51,7 @@ type coreBundle struct {
 	issuer *auth.Issuer
 }
 
-func setupCore(t *testing.T) *coreBundle {
+func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 	t.Helper()
 	d := testenv.DB(t)
 	rdb := testenv.Redis(t)
@@ -104,6 +104,9 @@ func setupCore(t *testing.T) *coreBundle {
 			&DeadLetters{Ops: deadLetters},
 			&Workflows{Automation: automations},
 		},
+	}
+	for _, c := range configure {
+		c(&cfg)
 	}
 	walkable := cfg
 	walkable.Registry = prometheus.NewRegistry()

@@ -129,7 +129,7 @@ func observe(m *httpMetrics) func(http.Handler) http.Handler {
 				ev.Str("method", r.Method).Str("path", r.URL.Path).Str("route", route).
 					Int("status", status).Int("bytes", ww.BytesWritten()).
 					Float64("duration_ms", float64(elapsed.Microseconds())/1000).
-					Str("remote", r.RemoteAddr).Msg("request")
+					Str("remote", clientIP(r)).Msg("request")
 			}()
 			next.ServeHTTP(ww, r)
 		})

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -27,6 +28,9 @@ type Config struct {
 	Registry       *prometheus.Registry
 	MaxBodyBytes   int64
 	RequestTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (XENTRI_TRUSTED_PROXIES); see clientAddress.
+	TrustedProxies []netip.Prefix
 	// Checks are the dependencies /readyz asks.
 	Checks []Check
 	// Web serves the shell's static files at / (optional).
@@ -83,7 +87,7 @@ func NewMux(cfg Config) *chi.Mux {
 	r := chi.NewRouter()
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed(r))
-	r.Use(requestID(cfg.Log), recoverer, observe(newHTTPMetrics(cfg.Registry)))
+	r.Use(clientAddress(cfg.TrustedProxies), requestID(cfg.Log), recoverer, observe(newHTTPMetrics(cfg.Registry)))
 
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(cfg.Checks))

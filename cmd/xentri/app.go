@@ -232,6 +232,7 @@ func probeConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus
 		Registry:       reg,
 		MaxBodyBytes:   cfg.HTTPMaxBodyBytes,
 		RequestTimeout: cfg.HTTPRequestTimeout,
+		TrustedProxies: cfg.TrustedProxies,
 		Checks:         d.checks(),
 	}
 }

@@ -197,7 +197,7 @@ func redriveN8N(ctx context.Context, cfg config.Config, rdb *redis.Client, entry
 	if err != nil {
 		return err
 	}
-	d := n8n.NewDeliverer(n8n.DelivererConfig{Signer: signer, Redis: rdb})
+	d := n8n.NewDeliverer(n8n.DelivererConfig{Signer: signer, Redis: rdb, Allow: cfg.OutboundAllowed()})
 	if err := n8n.RedriveDeadLetter(ctx, rdb, n8n.DefaultDeadLetter, entryID, d, sub); err != nil {
 		return err
 	}

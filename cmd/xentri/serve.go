@@ -147,7 +147,7 @@ func subscribers(cfg config.Config, d *deps, log zerolog.Logger) ([]*stream.Runn
 	}
 	bridge := &integrations.Bridge{
 		DB:        d.db,
-		Deliverer: n8n.NewDeliverer(n8n.DelivererConfig{Signer: signer, Redis: d.redis, Log: log}),
+		Deliverer: n8n.NewDeliverer(n8n.DelivererConfig{Signer: signer, Redis: d.redis, Log: log, Allow: cfg.OutboundAllowed()}),
 		Static:    static,
 		Log:       log,
 	}

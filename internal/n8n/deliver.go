@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -57,9 +58,18 @@ var (
 
 // DelivererConfig configures NewDeliverer; zero fields take the defaults.
 type DelivererConfig struct {
-	Signer *Signer       // required
-	Client *http.Client  // default: DefaultTimeout, redirects not followed
+	Signer *Signer // required
+	// Client, when set, makes every delivery, the operator's and orgs'
+	// alike, with no address check of ours. The default: DefaultTimeout,
+	// redirects not followed, and for orgs' subscriptions a dialer that
+	// refuses non-public addresses outside Allow.
+	Client *http.Client
 	Redis  *redis.Client // required: the dead letters and the pub/sub channel
+	// Allow lists the non-public ranges (loopback, private, ...) that orgs'
+	// subscriptions may still be delivered to; IPv4 ranges as IPv4. Empty,
+	// they reach public addresses only. Operator subscriptions
+	// (Subscription.Operator) are not checked.
+	Allow []netip.Prefix
 	// DeadLetter is the stream of failed deliveries (default n8n:dlq).
 	DeadLetter string
 	// PubSubChannel is where Publish sends every event (default xentri.events).
@@ -77,7 +87,8 @@ type DelivererConfig struct {
 // pub/sub channel.
 type Deliverer struct {
 	signer     *Signer
-	client     *http.Client
+	client     *http.Client // orgs' subscriptions
+	operator   *http.Client // the operator's: may be private, not checked
 	rdb        *redis.Client
 	deadLetter string
 	channel    string
@@ -92,14 +103,9 @@ func NewDeliverer(cfg DelivererConfig) *Deliverer {
 	if cfg.Signer == nil || cfg.Redis == nil {
 		panic("n8n.NewDeliverer: Signer and Redis are required")
 	}
-	client := cfg.Client
+	client, operator := cfg.Client, cfg.Client
 	if client == nil {
-		client = &http.Client{
-			Timeout: DefaultTimeout,
-			// A redirect is answered as it is: a failure, not followed (the
-			// next hop could be anywhere, including inside our network).
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		}
+		client, operator = guardedClient(cfg.Allow), plainClient()
 	}
 	attempts := cfg.Attempts
 	if attempts <= 0 {
@@ -112,6 +118,7 @@ func NewDeliverer(cfg DelivererConfig) *Deliverer {
 	return &Deliverer{
 		signer:     cfg.Signer,
 		client:     client,
+		operator:   operator,
 		rdb:        cfg.Redis,
 		deadLetter: cmp.Or(cfg.DeadLetter, DefaultDeadLetter),
 		channel:    cmp.Or(cfg.PubSubChannel, DefaultPubSubChannel),
@@ -142,7 +149,8 @@ func (e *DeliveryError) Error() string {
 func (e *DeliveryError) Unwrap() error { return e.Err }
 
 // Deliver POSTs e's JSON to sub.URL, up to Attempts times. Success is any
-// 2xx. Network errors, 408, 429 and 5xx are retried after Backoff (or the
+// 2xx. An address the dialer refuses (see Allow) gives up at once; other
+// network errors, 408, 429 and 5xx are retried after Backoff (or the
 // receiver's Retry-After, up to MaxRetryAfter); any other answer gives up
 // at once. A round that fails ends as one entry in the dead letter stream,
 // and Deliver returns nil: the event is dealt with. It returns an error
@@ -226,13 +234,19 @@ func (d *Deliverer) try(ctx context.Context, sub Subscription, e contracts.Envel
 		return result{err: fmt.Errorf("request to %s: %w", redactURL(sub.URL), ErrInvalidURL)}
 	}
 	req.Header = h
-	resp, err := d.client.Do(req)
+	client := d.client
+	if sub.Operator {
+		client = d.operator
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = fmt.Errorf("%s %s: %w", uerr.Op, redactURL(sub.URL), uerr.Err) // url.Error repeats the query
 		}
-		return result{err: err, retryable: true}
+		// A refused address stays refused: trying again only delays the
+		// dead letter.
+		return result{err: err, retryable: !errors.Is(err, ErrNonPublicURL)}
 	}
 	defer resp.Body.Close()
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, ExcerptLen))

@@ -31,7 +31,8 @@ type testBundle struct {
 }
 
 // setup returns a Deliverer on the test Redis with its own dead letter
-// stream and a 1ms backoff; configure adjusts the config first.
+// stream and a 1ms backoff, allowed to reach loopback where the receivers
+// listen (as `xentri dev`'s n8n does); configure adjusts the config first.
 func setup(t *testing.T, configure ...func(*n8n.DelivererConfig)) (*n8n.Deliverer, testBundle) {
 	t.Helper()
 	rdb := testenv.Redis(t)
@@ -41,6 +42,7 @@ func setup(t *testing.T, configure ...func(*n8n.DelivererConfig)) (*n8n.Delivere
 		Signer:     b.signer,
 		Redis:      rdb,
 		DeadLetter: b.dlq,
+		Allow:      loopback(),
 		Backoff:    func(int) time.Duration { return time.Millisecond },
 		Log:        zerolog.New(zerolog.NewTestWriter(t)),
 	}

@@ -10,6 +10,9 @@ import (
 // SetClock makes s read the time from now.
 func (s *Signer) SetClock(now func() time.Time) { s.now = now }
 
+// Permits is whether the Deliverer's dialer, allowing allow, connects to a.
+func Permits(allow []netip.Prefix, a netip.Addr) bool { return dialGuard{allow: allow}.permits(a) }
+
 // fakeDNS answers for names under .test (RFC 2606), so the SSRF guard's
 // name checks run without a network; other names go to the real resolver.
 var fakeDNS = map[string][]netip.Addr{

@@ -25,6 +25,11 @@ type Subscription struct {
 	OrgID   string
 	Pattern string // an event type, "prefix.*" or "*"; see ValidatePattern
 	URL     string
+	// Operator marks a subscription of XENTRI_N8N_SUBSCRIPTIONS: the
+	// operator's own URL, which may name a private address (n8n beside
+	// Xentri) and is delivered to without the dial-time address check that
+	// orgs' subscriptions get.
+	Operator bool
 }
 
 // Matches reports whether e is for s: the org agrees and the type matches
@@ -104,7 +109,7 @@ func validSegment(s string) bool {
 // Entries are split at their first '=' (a URL may contain more); a URL that
 // needs a comma must percent-encode it (%2C). Blank entries are skipped. The
 // variable is operator-controlled, so URLs may point at private addresses
-// (n8n usually runs beside Xentri). The subscriptions match every org, and
+// (n8n usually runs beside Xentri), when made and when dialled (Operator). The subscriptions match every org, and
 // each ID is "env-" and a hash of the entry, stable across restarts and
 // reorderings so that dead letters keep naming it.
 func ParseSubscriptions(env string) ([]Subscription, error) {
@@ -132,7 +137,7 @@ func ParseSubscriptions(env string) ([]Subscription, error) {
 			return nil, fmt.Errorf("n8n subscriptions: entry %d (%s): duplicate", i+1, pattern)
 		}
 		seen[id] = true
-		subs = append(subs, Subscription{ID: id, Pattern: pattern, URL: rawURL})
+		subs = append(subs, Subscription{ID: id, Pattern: pattern, URL: rawURL, Operator: true})
 	}
 	return subs, nil
 }
@@ -146,7 +151,8 @@ func ParseSubscriptions(env string) ([]Subscription, error) {
 // address among public ones is how DNS-based SSRF gets through). This is
 // the guard for URLs users give the API; it resolves names, so it can fail
 // on a DNS error, and it does not stop a name that is re-pointed after the
-// check (DNS rebinding): a dial-time check is what covers that.
+// check (DNS rebinding): the Deliverer's dialer checks every connection
+// against the same definition (address.go) for that.
 //
 // Errors never repeat the URL itself, whose query may carry a secret.
 func ValidateURL(raw string, allowPrivate bool) error {
@@ -224,40 +230,4 @@ func isNumericLabel(s string) bool {
 	}
 	_, err := strconv.ParseUint(s, 10, 64)
 	return err == nil
-}
-
-// nonPublic lists special-purpose ranges (RFC 6890 and successors) that
-// netip's predicates do not already exclude.
-var nonPublic = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),       // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),   // shared address space (CGNAT; some cloud metadata)
-	netip.MustParsePrefix("192.0.0.0/24"),    // IETF protocol assignments
-	netip.MustParsePrefix("192.0.2.0/24"),    // TEST-NET-1
-	netip.MustParsePrefix("198.18.0.0/15"),   // benchmarking
-	netip.MustParsePrefix("198.51.100.0/24"), // TEST-NET-2
-	netip.MustParsePrefix("203.0.113.0/24"),  // TEST-NET-3
-	netip.MustParsePrefix("240.0.0.0/4"),     // reserved
-	netip.MustParsePrefix("64:ff9b::/96"),    // NAT64: embeds an IPv4 address
-	netip.MustParsePrefix("64:ff9b:1::/48"),  // local-use NAT64
-	netip.MustParsePrefix("100::/64"),        // discard-only
-	netip.MustParsePrefix("2001::/32"),       // Teredo: embeds an IPv4 address
-	netip.MustParsePrefix("2001:db8::/32"),   // documentation
-	netip.MustParsePrefix("2002::/16"),       // 6to4: embeds an IPv4 address
-	netip.MustParsePrefix("fec0::/10"),       // deprecated site-local
-}
-
-// publicAddr reports whether a is a global unicast address outside the
-// private and special-purpose ranges. IPv4-mapped IPv6 addresses are judged
-// as the IPv4 address they carry.
-func publicAddr(a netip.Addr) bool {
-	a = a.Unmap().WithZone("")
-	if !a.IsGlobalUnicast() || a.IsPrivate() {
-		return false // loopback, link-local, multicast, unspecified, broadcast, RFC 1918, ULA
-	}
-	for _, p := range nonPublic {
-		if p.Contains(a) {
-			return false
-		}
-	}
-	return true
 }

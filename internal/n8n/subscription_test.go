@@ -71,8 +71,8 @@ func TestParseSubscriptions(t *testing.T) {
 			t.Fatalf("got %d subscriptions %+v, want %d", len(subs), subs, len(want))
 		}
 		for i, s := range subs {
-			if s.Pattern != want[i].Pattern || s.URL != want[i].URL || s.OrgID != "" || s.ID == "" {
-				t.Errorf("subscription %d = %+v, want pattern %q url %q, all orgs, an id", i, s, want[i].Pattern, want[i].URL)
+			if s.Pattern != want[i].Pattern || s.URL != want[i].URL || s.OrgID != "" || s.ID == "" || !s.Operator {
+				t.Errorf("subscription %d = %+v, want pattern %q url %q, all orgs, an id, the operator's", i, s, want[i].Pattern, want[i].URL)
 			}
 		}
 		if subs[0].ID == subs[1].ID {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,6 +29,9 @@ type Config struct {
 	HTTPMaxBodyBytes   int64
 	HTTPRequestTimeout time.Duration
 	ShutdownTimeout    time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (canonical, as OutboundAllow).
+	TrustedProxies []netip.Prefix
 
 	DatabaseURL        string
 	DatabaseMigrateURL string
@@ -57,6 +61,9 @@ type Config struct {
 
 	N8NSecret        string
 	N8NSubscriptions string
+	// OutboundAllow are the non-public ranges that org webhooks may still
+	// be delivered to (canonical: masked, IPv4 as IPv4).
+	OutboundAllow []netip.Prefix
 
 	HighValueLead int64
 	FollowUpDay   time.Duration
@@ -95,6 +102,7 @@ var Vars = []Var{
 	{"XENTRI_HTTP_MAX_BODY_BYTES", "1048576", "largest request body accepted, in bytes; larger gets a 413 problem"},
 	{"XENTRI_HTTP_REQUEST_TIMEOUT", "30s", "deadline of one API request (Go duration)"},
 	{"XENTRI_SHUTDOWN_TIMEOUT", "5s", "how long SIGTERM waits for in-flight requests and activities before giving up"},
+	{"XENTRI_TRUSTED_PROXIES", "", "comma-separated CIDRs (10.0.0.0/8, fd00::/8) of the reverse proxies in front of the API; for a request from inside them the client is the rightmost X-Forwarded-For address outside them (rate limits, access log). Unset, X-Forwarded-For is ignored"},
 	{"DATABASE_URL", "postgres://postgres@127.0.0.1:5432/xentri?sslmode=disable", "Postgres URL. api/worker/relay must connect as the app role xentri_app (they refuse a superuser or table owner); `xentri dev` takes the owner here and derives the xentri_app URL itself"},
 	{"DATABASE_MIGRATE_URL", "", "owner role URL for `xentri migrate` and for `xentri dev`'s migrations; defaults to DATABASE_URL"},
 	{"DATABASE_MAX_CONNS", "25", "size of the Postgres pool of each process; a tenant request holds one connection for its whole transaction (including a workflow start), so keep it above the API's concurrent writes"},
@@ -126,6 +134,7 @@ var Vars = []Var{
 	{"XENTRI_STREAM_MAX_AGE", "", "keep stream entries this long instead (Go duration, e.g. 168h); overrides XENTRI_STREAM_MAXLEN"},
 	{"XENTRI_N8N_SECRET", "", "secret (32+ characters) that signs deliveries to n8n (HMAC header and HS256 bearer JWT); `xentri dev` generates one; unset elsewhere, the bridge is off"},
 	{"XENTRI_N8N_SUBSCRIPTIONS", "", "comma-separated type-pattern=url subscriptions for every org, e.g. xentri.lead.*=http://127.0.0.1:5678/webhook/leads"},
+	{"XENTRI_OUTBOUND_ALLOW", "", "comma-separated CIDRs (10.20.0.0/16, fd00::/8) of non-public addresses that orgs' own webhook subscriptions may still be delivered to; every other loopback, private, link-local or special-purpose address is refused when the connection is made, whatever DNS said when the subscription was made. XENTRI_ENV=local allows every address; XENTRI_N8N_SUBSCRIPTIONS URLs are the operator's and are not checked"},
 	{"XENTRI_FOLLOWUP_DAY", "24h", "how long a day of the follow-up cadence lasts (Go duration); shorten it (e.g. 10s) in development to watch follow-ups fire"},
 	{"XENTRI_HIGH_VALUE_LEAD", "100000", "a new lead worth at least this much, in minor units (cents) of its currency, notifies the org; 0 turns it off"},
 	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
@@ -150,6 +159,7 @@ func Load(getenv Getenv) (Config, error) {
 		HTTPMaxBodyBytes:   int64(r.intRange("XENTRI_HTTP_MAX_BODY_BYTES", 1024, 1<<30)),
 		HTTPRequestTimeout: r.duration("XENTRI_HTTP_REQUEST_TIMEOUT", time.Second, time.Hour),
 		ShutdownTimeout:    r.duration("XENTRI_SHUTDOWN_TIMEOUT", time.Second, 5*time.Minute),
+		TrustedProxies:     r.prefixes("XENTRI_TRUSTED_PROXIES"),
 
 		DatabaseURL:      r.url("DATABASE_URL", "postgres", "postgresql"),
 		DatabaseMaxConns: int32(r.intRange("DATABASE_MAX_CONNS", 1, 1000)),
@@ -176,6 +186,7 @@ func Load(getenv Getenv) (Config, error) {
 
 		N8NSecret:        r.secret("XENTRI_N8N_SECRET", 32),
 		N8NSubscriptions: r.str("XENTRI_N8N_SUBSCRIPTIONS"),
+		OutboundAllow:    r.prefixes("XENTRI_OUTBOUND_ALLOW"),
 
 		HighValueLead: int64(r.intRange("XENTRI_HIGH_VALUE_LEAD", 0, 1<<50)),
 		FollowUpDay:   r.duration("XENTRI_FOLLOWUP_DAY", time.Second, 30*24*time.Hour),
@@ -219,6 +230,16 @@ func (c Config) TemporalHostPort() string {
 		return c.TemporalAddress
 	}
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(c.TemporalPort))
+}
+
+// OutboundAllowed is where orgs' webhooks may connect besides public
+// addresses: XENTRI_OUTBOUND_ALLOW, and with XENTRI_ENV=local (`xentri dev`,
+// compose) every address, as subscriptions to private URLs may be made there.
+func (c Config) OutboundAllowed() []netip.Prefix {
+	if c.Env == "local" {
+		return append(slices.Clone(c.OutboundAllow), netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0"))
+	}
+	return c.OutboundAllow
 }
 
 // EnvExample renders .env.example from Vars.
@@ -386,6 +407,39 @@ func (r *reader) origins(name string) []string {
 			continue
 		}
 		out = append(out, o)
+	}
+	return out
+}
+
+// prefixes reads a comma-separated list of CIDRs; a bare address stands for
+// itself alone (/32 or /128). An IPv4-mapped IPv6 prefix becomes the IPv4
+// one, as the addresses it is matched with are unmapped. Host bits after
+// the mask are refused rather than dropped: 10.1.0.0/8 is more likely a
+// typo for 10.1.0.0/16 than a way to say 10.0.0.0/8.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range strings.Split(r.str(name), ",") {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil || a.Zone() != "" {
+				r.fail(name, v, "comma-separated CIDRs such as 10.0.0.0/8 or fd00::/8")
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		if p != p.Masked() {
+			r.fail(name, v, fmt.Sprintf("a CIDR without host bits, such as %s", p.Masked()))
+			continue
+		}
+		if a := p.Addr(); a.Is4In6() { // at least /96, or it had host bits
+			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
+		}
+		out = append(out, p)
 	}
 	return out
 }

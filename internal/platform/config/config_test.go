@@ -1,8 +1,10 @@
 package config
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,9 +45,14 @@ func TestBadValuesNameTheVariableAndWhatItAccepts(t *testing.T) {
 		{"S3_USE_SSL", "yes please", "true or false"},
 		{"XENTRI_OPERATOR_TOKEN", "short", "at least 24 characters"},
 		{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318", "scheme http or https"},
+		{"XENTRI_TRUSTED_PROXIES", "10.0.0.0/8,ingress", "comma-separated CIDRs"},
+		{"XENTRI_TRUSTED_PROXIES", "10.0.0.0/33", "comma-separated CIDRs"},
+		{"XENTRI_OUTBOUND_ALLOW", "10.1.0.0/8", "a CIDR without host bits, such as 10.0.0.0/8"},
+		{"XENTRI_OUTBOUND_ALLOW", "fe80::1%eth0", "comma-separated CIDRs"},
+		{"XENTRI_OUTBOUND_ALLOW", "::ffff:0:0/80", "a CIDR without host bits"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
 			t.Parallel()
 			_, err := Load(envOf(map[string]string{tt.name: tt.value}))
 			if err == nil {
@@ -74,6 +81,42 @@ func TestEveryBadVariableIsReportedAndSecretsAreHidden(t *testing.T) {
 	}
 	if strings.Contains(msg, "hunter2") || strings.Contains(msg, "tooshort-secret") {
 		t.Errorf("a secret reached the error message:\n%s", msg)
+	}
+}
+
+func TestAddressRangesAreCanonical(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(map[string]string{
+		"XENTRI_TRUSTED_PROXIES": " 10.0.0.0/8 , 192.0.2.7, fd00::/8,",
+		"XENTRI_OUTBOUND_ALLOW":  "::1,::ffff:192.168.0.0/112",
+		"XENTRI_ENV":             "prod",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.0.2.7/32"), netip.MustParsePrefix("fd00::/8")}
+	if !slices.Equal(c.TrustedProxies, want) {
+		t.Errorf("TrustedProxies = %v, want %v", c.TrustedProxies, want)
+	}
+	// IPv4-mapped becomes IPv4, as the addresses it is matched with are.
+	want = []netip.Prefix{netip.MustParsePrefix("::1/128"), netip.MustParsePrefix("192.168.0.0/16")}
+	if !slices.Equal(c.OutboundAllow, want) || !slices.Equal(c.OutboundAllowed(), want) {
+		t.Errorf("OutboundAllow = %v, OutboundAllowed() = %v; want %v for both outside local", c.OutboundAllow, c.OutboundAllowed(), want)
+	}
+
+	c, err = Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TrustedProxies != nil || c.OutboundAllow != nil {
+		t.Errorf("defaults: TrustedProxies %v, OutboundAllow %v; want none", c.TrustedProxies, c.OutboundAllow)
+	}
+	// Local (xentri dev, compose) reaches n8n wherever it runs, as before.
+	all := c.OutboundAllowed()
+	for _, a := range []string{"127.0.0.1", "::1", "10.1.2.3", "fd00::1"} {
+		if !slices.ContainsFunc(all, func(p netip.Prefix) bool { return p.Contains(netip.MustParseAddr(a)) }) {
+			t.Errorf("XENTRI_ENV=local: OutboundAllowed() = %v leaves out %s", all, a)
+		}
 	}
 }
 
