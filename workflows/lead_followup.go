@@ -23,8 +23,12 @@ const (
 )
 
 // DefaultCadence is when follow-ups fall due, in days after the lead
-// arrives (or is contacted), when the org has no sales settings.
-var DefaultCadence = []int{1, 3, 7}
+// arrives (or is contacted), when the org has no sales settings. A fresh
+// slice each call: workflow code reads it, and a caller's change to a
+// shared one would change every run's cadence.
+func DefaultCadence() []int {
+	return []int{1, 3, 7}
+}
 
 // maxStepsPerRun bounds a run's history: after this many steps the workflow
 // continues as new with its state.
@@ -35,7 +39,7 @@ const maxStepsPerRun = 50
 type LeadFollowUpInput struct {
 	OrgID   string `json:"org_id"`
 	LeadID  string `json:"lead_id"`
-	Cadence []int  `json:"cadence,omitempty"` // days; DefaultCadence when empty
+	Cadence []int  `json:"cadence,omitempty"` // days; DefaultCadence() when empty
 	// Since is when the lead arrived, which the cadence counts from; when
 	// zero, from the workflow's start. It keeps the schedule true when the
 	// worker runs the workflow late (a backlog, an outage).
@@ -75,7 +79,7 @@ type LeadStatusSignal struct {
 // the next one, which n8n turns into an e-mail or a Slack message. Its id is
 // lead-followup/{lead_id}.
 func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
-	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions)
+	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions())
 	var a *activities.Sales
 	st := FUState{Anchor: workflow.Now(ctx)}
 	if !in.Since.IsZero() && in.Since.Before(st.Anchor) {
@@ -104,7 +108,7 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		}
 	}
 	if len(in.Cadence) == 0 {
-		in.Cadence = DefaultCadence
+		in.Cadence = DefaultCadence()
 	}
 	st.Cadence, st.Day = in.Cadence, in.Day
 	statusCh := workflow.GetSignalChannel(ctx, SignalLeadStatus)

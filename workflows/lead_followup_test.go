@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ type planner struct {
 func (p *planner) FollowUpPlan(_ context.Context, org string) (activities.FollowUpPlan, error) {
 	p.calls++
 	if p.cadence == nil {
-		return activities.FollowUpPlan{Cadence: workflows.DefaultCadence}, nil
+		return activities.FollowUpPlan{Cadence: workflows.DefaultCadence()}, nil
 	}
 	return activities.FollowUpPlan{Cadence: p.cadence}, nil
 }
@@ -91,6 +92,18 @@ func equal(a, b []float64) bool {
 		}
 	}
 	return true
+}
+
+// TestDefaultCadenceIsFreshEachCall: a caller's change to the default it got
+// (the sales settings hand it out) must not reach the runs that read it.
+func TestDefaultCadenceIsFreshEachCall(t *testing.T) {
+	t.Parallel()
+	want := slices.Clone(workflows.DefaultCadence())
+	got := workflows.DefaultCadence()
+	got[0] = 99
+	if again := workflows.DefaultCadence(); !slices.Equal(again, want) {
+		t.Fatalf("after a change to one call's cadence, the next returns %v, want %v", again, want)
+	}
 }
 
 func TestFollowUpsFireByCadence(t *testing.T) {

@@ -91,7 +91,7 @@ func validCadence(days []int) string {
 func settingsOf(ctx context.Context, q *dbsqlc.Queries, orgID uuid.UUID) (Settings, error) {
 	row, err := q.GetSalesSettings(ctx, orgID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Settings{FollowUpCadenceDays: slices.Clone(workflows.DefaultCadence), Source: "default"}, nil
+		return Settings{FollowUpCadenceDays: slices.Clone(workflows.DefaultCadence()), Source: "default"}, nil
 	}
 	if err != nil {
 		return Settings{}, err
