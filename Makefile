@@ -47,11 +47,12 @@ verify: generate ## Fail when generated code differs from what is committed
 	  (echo "generated files are untracked: commit internal/db/dbsqlc" >&2; exit 1)
 
 .PHONY: lint
-lint: bin/staticcheck ## gofmt, go vet and staticcheck
+lint: bin/staticcheck bin/workflowcheck ## gofmt, go vet, staticcheck and workflowcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' | grep -v '/dbsqlc/')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	./bin/staticcheck ./...
+	./bin/workflowcheck ./workflows/...
 
 # Pinned tools, each built from its own module under tools/ so their
 # dependencies never touch the application's go.mod.
@@ -63,6 +64,12 @@ bin/sqlc: tools/dev/go.mod tools/dev/go.sum
 
 bin/staticcheck: tools/dev/go.mod tools/dev/go.sum
 	cd tools/dev && $(GO) build -o ../../bin/staticcheck honnef.co/go/tools/cmd/staticcheck
+
+# Flags what would make a workflow nondeterministic (time.Now, math/rand,
+# native goroutines and channels, map ranges, I/O) in workflow code and in
+# everything it calls.
+bin/workflowcheck: tools/dev/go.mod tools/dev/go.sum
+	cd tools/dev && $(GO) build -o ../../bin/workflowcheck go.temporal.io/sdk/contrib/tools/workflowcheck
 
 .PHONY: clean
 clean: ## Remove built binaries (keeps the .xentri data dir)

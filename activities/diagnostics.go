@@ -9,12 +9,15 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// DependencyNames are the dependencies a worker can be asked to check.
-var DependencyNames = []string{"postgres", "redis", "object_storage"}
+// DependencyNames are the dependencies a worker can be asked to check: a
+// fresh slice each call, since workflow code reads it.
+func DependencyNames() []string {
+	return []string{"postgres", "redis", "object_storage"}
+}
 
 // Diagnostics checks that a worker reaches its dependencies.
 type Diagnostics struct {
-	// Pings maps each of DependencyNames to a function that checks it.
+	// Pings maps each of DependencyNames() to a function that checks it.
 	Pings map[string]func(context.Context) error
 }
 

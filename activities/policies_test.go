@@ -2,6 +2,7 @@ package activities_test
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -21,8 +22,8 @@ import (
 // not-found errors, and the long kinds ask for heartbeats.
 func TestEveryPolicyIsBoundedAndKeepsFinalErrorsFinal(t *testing.T) {
 	for name, o := range map[string]workflow.ActivityOptions{
-		"database": activities.DatabaseOptions, "object storage": activities.ObjectStorageOptions,
-		"http": activities.HTTPOptions, "llm": activities.LLMOptions,
+		"database": activities.DatabaseOptions(), "object storage": activities.ObjectStorageOptions(),
+		"http": activities.HTTPOptions(), "llm": activities.LLMOptions(),
 	} {
 		if o.StartToCloseTimeout <= 0 || o.RetryPolicy == nil || o.RetryPolicy.MaximumAttempts <= 0 || o.RetryPolicy.MaximumInterval <= 0 {
 			t.Errorf("%s: unbounded %+v", name, o)
@@ -34,10 +35,50 @@ func TestEveryPolicyIsBoundedAndKeepsFinalErrorsFinal(t *testing.T) {
 			}
 		}
 	}
-	for name, o := range map[string]workflow.ActivityOptions{"object storage": activities.ObjectStorageOptions, "llm": activities.LLMOptions} {
+	for name, o := range map[string]workflow.ActivityOptions{"object storage": activities.ObjectStorageOptions(), "llm": activities.LLMOptions()} {
 		if o.HeartbeatTimeout <= 0 || o.HeartbeatTimeout >= o.StartToCloseTimeout {
 			t.Errorf("%s: heartbeat timeout %s, want one shorter than %s", name, o.HeartbeatTimeout, o.StartToCloseTimeout)
 		}
+	}
+}
+
+// TestEveryPolicyIsFreshEachCall: what one workflow does to the options it
+// got (more attempts, another final error type) reaches no other call, of
+// the same kind or another: each call has its own policy and its own list.
+func TestEveryPolicyIsFreshEachCall(t *testing.T) {
+	t.Parallel()
+	kinds := map[string]func() workflow.ActivityOptions{
+		"database": activities.DatabaseOptions, "object storage": activities.ObjectStorageOptions,
+		"http": activities.HTTPOptions, "llm": activities.LLMOptions,
+	}
+	want := map[string]temporal.RetryPolicy{}
+	for name, options := range kinds {
+		p := *options().RetryPolicy
+		p.NonRetryableErrorTypes = slices.Clone(p.NonRetryableErrorTypes)
+		want[name] = p
+	}
+	for name, options := range kinds {
+		o := options()
+		o.RetryPolicy.MaximumAttempts = 1000
+		o.RetryPolicy.NonRetryableErrorTypes[0] = "Retried"
+		o.RetryPolicy.NonRetryableErrorTypes = append(o.RetryPolicy.NonRetryableErrorTypes, "Extra")
+		for other, options := range kinds {
+			if got := *options().RetryPolicy; !reflect.DeepEqual(got, want[other]) {
+				t.Errorf("after a change to what %s returned, %s returns %+v, want %+v", name, other, got, want[other])
+			}
+		}
+	}
+}
+
+// TestDependencyNamesAreFreshEachCall: the Diagnostics workflow reads the
+// list; a caller's change to the one it got must not reach it.
+func TestDependencyNamesAreFreshEachCall(t *testing.T) {
+	t.Parallel()
+	want := slices.Clone(activities.DependencyNames())
+	got := activities.DependencyNames()
+	got[0] = "mutated"
+	if again := activities.DependencyNames(); !slices.Equal(again, want) {
+		t.Fatalf("after a change to one call's list, the next returns %v, want %v", again, want)
 	}
 }
 

@@ -296,7 +296,7 @@ func (k bareKind) start(c client.Client) error {
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    itemporal.Attributes("bench", "lead", id, itemporal.LeadID.ValueSet(id)),
 	}, k.workflowType, workflows.LeadFollowUpInput{
-		OrgID: "bench", LeadID: id, Since: time.Now(), Cadence: workflows.DefaultCadence, Day: 24 * time.Hour,
+		OrgID: "bench", LeadID: id, Since: time.Now(), Cadence: workflows.DefaultCadence(), Day: 24 * time.Hour,
 	})
 	return err
 }

@@ -57,7 +57,7 @@ func (d *deadLetterInbound) ExecuteWorkflow(ctx workflow.Context, in *intercepto
 	// The workflow's own context may be cancelled; the letter must still go.
 	dctx, cancel := workflow.NewDisconnectedContext(ctx)
 	defer cancel()
-	dctx = workflow.WithActivityOptions(dctx, activities.DatabaseOptions)
+	dctx = workflow.WithActivityOptions(dctx, activities.DatabaseOptions())
 	var a *activities.DeadLetters
 	derr := workflow.ExecuteActivity(dctx, a.Record, activities.DeadLetter{
 		OrgID: org, WorkflowType: info.WorkflowType.Name, WorkflowID: info.WorkflowExecution.ID, RunID: info.WorkflowExecution.RunID,

@@ -12,7 +12,7 @@ import (
 )
 
 // DiagnosticsInput names the dependencies to check from a worker; empty
-// means all of activities.DependencyNames.
+// means all of activities.DependencyNames().
 type DiagnosticsInput struct {
 	Checks []string `json:"checks"`
 }
@@ -27,12 +27,13 @@ type DiagnosticsResult struct {
 // process sees, this tells what the worker fleet sees, through the whole
 // path an operator cares about: API -> Temporal -> worker -> dependency.
 func Diagnostics(ctx workflow.Context, in DiagnosticsInput) (DiagnosticsResult, error) {
+	known := activities.DependencyNames()
 	checks := in.Checks
 	if len(checks) == 0 {
-		checks = activities.DependencyNames
+		checks = known
 	}
 	for _, c := range checks {
-		if !slices.Contains(activities.DependencyNames, c) {
+		if !slices.Contains(known, c) {
 			return DiagnosticsResult{}, temporal.NewNonRetryableApplicationError(
 				fmt.Sprintf("unknown check %q", c), "InvalidInput", nil)
 		}

@@ -23,19 +23,27 @@ const (
 )
 
 // DefaultCadence is when follow-ups fall due, in days after the lead
-// arrives (or is contacted), when the org has no sales settings.
-func DefaultCadence() []int { return []int{1, 3, 7} }
+// arrives (or is contacted), when the org has no sales settings. A fresh
+// slice each call: workflow code reads it, and a caller's change to a
+// shared one would change every run's cadence.
+func DefaultCadence() []int {
+	return []int{1, 3, 7}
+}
 
-// maxStepsPerRun bounds a run's history: after this many steps the workflow
-// continues as new with its state.
-const maxStepsPerRun = 50
+// Bounds on one run's history: past either, the workflow continues as new
+// with its state. Each signal restarts the timer without a step, so steps
+// alone do not bound a run that is signalled often.
+const (
+	maxStepsPerRun      = 50  // follow-ups recorded
+	maxIterationsPerRun = 500 // timers started, one per step or signal
+)
 
 // LeadFollowUpInput starts a lead's follow-ups; State carries a run's
 // progress into the next one (continue-as-new).
 type LeadFollowUpInput struct {
 	OrgID   string `json:"org_id"`
 	LeadID  string `json:"lead_id"`
-	Cadence []int  `json:"cadence,omitempty"` // days; DefaultCadence when empty
+	Cadence []int  `json:"cadence,omitempty"` // days; DefaultCadence() when empty
 	// Since is when the lead arrived, which the cadence counts from; when
 	// zero, from the workflow's start. It keeps the schedule true when the
 	// worker runs the workflow late (a backlog, an outage).
@@ -75,7 +83,7 @@ type LeadStatusSignal struct {
 // the next one, which n8n turns into an e-mail or a Slack message. Its id is
 // lead-followup/{lead_id}.
 func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
-	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions)
+	ctx = workflow.WithActivityOptions(ctx, activities.DatabaseOptions())
 	var a *activities.Sales
 	st := FUState{Anchor: workflow.Now(ctx)}
 	if !in.Since.IsZero() && in.Since.Before(st.Anchor) {
@@ -109,16 +117,23 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	st.Cadence, st.Day = in.Cadence, in.Day
 	statusCh := workflow.GetSignalChannel(ctx, SignalLeadStatus)
 	snoozeCh := workflow.GetSignalChannel(ctx, SignalSnooze)
-	stepsThisRun := 0
+	stepsThisRun, iterations := 0, 0
 	for st.Ended == "" {
 		if st.NextStep >= len(st.Cadence) {
 			st.Ended = "cadence_done"
 			break
 		}
-		if stepsThisRun >= maxStepsPerRun {
+		if stepsThisRun >= maxStepsPerRun || historyLong(ctx, iterations) {
+			// A signal delivered since the last select waits in its
+			// channel; the next run would never see it.
+			st.drainSignals(ctx, statusCh, snoozeCh)
+			if st.Ended != "" {
+				return st, nil // won or lost meanwhile: nothing left to carry
+			}
 			in.State = &st
 			return st, workflow.NewContinueAsNewError(ctx, LeadFollowUp, in)
 		}
+		iterations++
 		due := st.dueAt(st.NextStep)
 		// A step a snooze pushed past is due at once, not in the past.
 		if now := workflow.Now(ctx); due.Before(now) {
@@ -132,18 +147,12 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		sel.AddReceive(statusCh, func(c workflow.ReceiveChannel, _ bool) {
 			var s LeadStatusSignal
 			c.Receive(ctx, &s)
-			switch s.Status {
-			case "won", "lost":
-				st.Ended = s.Status
-			case "contacted":
-				st.Anchor, st.NextStep, st.Snoozed = workflow.Now(ctx), 0, nil
-				st.Round++
-			}
+			st.applyStatus(ctx, s)
 		})
 		sel.AddReceive(snoozeCh, func(c workflow.ReceiveChannel, _ bool) {
 			var until time.Time
 			c.Receive(ctx, &until)
-			st.Snoozed = &until
+			st.applySnooze(until)
 		})
 		sel.Select(ctx)
 		cancelTimer()
@@ -178,6 +187,58 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 		stepsThisRun++
 	}
 	return st, nil
+}
+
+// historyLong reports whether the run should continue as new before
+// maxStepsPerRun: Temporal suggests it (the history grows large), or signals
+// restarted the timer maxIterationsPerRun times. Runs in flight when this
+// check came keep going without it (see doc.go); GetVersion is asked only
+// once the check would end the run, so other runs record no marker.
+// testdata/histories/lead_followup_v0_continue_as_new_suggested.json is such
+// a run, of the code before, recorded on a dev server that suggests
+// continuing as new past 30 events (start-dev --dynamic-config-value
+// limit.historyCount.suggestContinueAsNew=30): it replays only through the
+// guard.
+func historyLong(ctx workflow.Context, iterations int) bool {
+	if iterations < maxIterationsPerRun && !workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		return false
+	}
+	return workflow.GetVersion(ctx, "continue-as-new-when-long", workflow.DefaultVersion, 1) == 1
+}
+
+// applyStatus applies a SignalLeadStatus: won and lost end the follow-ups,
+// contacted restarts the cadence from now.
+func (st *FUState) applyStatus(ctx workflow.Context, s LeadStatusSignal) {
+	switch s.Status {
+	case "won", "lost":
+		st.Ended = s.Status
+	case "contacted":
+		st.Anchor, st.NextStep, st.Snoozed = workflow.Now(ctx), 0, nil
+		st.Round++
+	}
+}
+
+// applySnooze applies a SignalSnooze: the next step waits until then.
+func (st *FUState) applySnooze(until time.Time) {
+	st.Snoozed = &until
+}
+
+// drainSignals applies the signals still waiting in their channels, in the
+// order the loop's selector takes them (a status before a snooze), until
+// none is left or one ends the follow-ups, as the loop would.
+func (st *FUState) drainSignals(ctx workflow.Context, statusCh, snoozeCh workflow.ReceiveChannel) {
+	for st.Ended == "" {
+		var s LeadStatusSignal
+		if statusCh.ReceiveAsync(&s) {
+			st.applyStatus(ctx, s)
+			continue
+		}
+		var until time.Time
+		if !snoozeCh.ReceiveAsync(&until) {
+			return
+		}
+		st.applySnooze(until)
+	}
 }
 
 // Upcoming lists the steps still to fall due, as the state stands.

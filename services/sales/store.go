@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -174,7 +173,7 @@ func (s store) followUps(ctx context.Context, orgID, leadID uuid.UUID) ([]PastFo
 func (s store) settings(ctx context.Context, orgID uuid.UUID, defaults func() []int) (Settings, error) {
 	row, err := s.q.GetSalesSettings(ctx, orgID)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Settings{FollowUpCadenceDays: slices.Clone(defaults()), Source: "default"}, nil
+		return Settings{FollowUpCadenceDays: defaults(), Source: "default"}, nil
 	}
 	if err != nil {
 		return Settings{}, err

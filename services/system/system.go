@@ -26,10 +26,10 @@ type Service struct {
 // retried request finds the same run instead of starting another.
 func (s *Service) Diagnostics(ctx context.Context, requestID string, checks []string) (workflows.DiagnosticsResult, string, error) {
 	for _, c := range checks {
-		if !slices.Contains(activities.DependencyNames, c) {
+		if !slices.Contains(activities.DependencyNames(), c) {
 			return workflows.DiagnosticsResult{}, "", &services.Error{
 				Code:    services.Invalid,
-				Message: fmt.Sprintf("Unknown check %q; known checks are %v.", c, activities.DependencyNames),
+				Message: fmt.Sprintf("Unknown check %q; known checks are %v.", c, activities.DependencyNames()),
 				Fields:  map[string]string{"checks": "unknown check " + c},
 			}
 		}
