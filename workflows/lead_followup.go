@@ -120,7 +120,12 @@ func LeadFollowUp(ctx workflow.Context, in LeadFollowUpInput) (FUState, error) {
 	stepsThisRun, iterations := 0, 0
 	for st.Ended == "" {
 		if st.NextStep >= len(st.Cadence) {
-			st.Ended = "cadence_done"
+			if st.signalledAtTheEnd(ctx, statusCh, snoozeCh) {
+				continue // contacted while the last step was recorded: a new round
+			}
+			if st.Ended == "" {
+				st.Ended = "cadence_done"
+			}
 			break
 		}
 		if stepsThisRun >= maxStepsPerRun || historyLong(ctx, iterations) {
@@ -204,6 +209,24 @@ func historyLong(ctx workflow.Context, iterations int) bool {
 		return false
 	}
 	return workflow.GetVersion(ctx, "continue-as-new-when-long", workflow.DefaultVersion, 1) == 1
+}
+
+// signalledAtTheEnd applies the signals that arrived while the last step
+// was being recorded, which the run would otherwise end without reading: a
+// "contacted" there restarts the cadence as it would have a step earlier,
+// and "won" or "lost" is how the run ends. It reports whether the cadence
+// goes on. Runs that ended before this existed ignored such signals, and a
+// run replayed from then must still end there: GetVersion is asked only
+// when a signal is waiting, so other runs record no marker.
+func (st *FUState) signalledAtTheEnd(ctx workflow.Context, statusCh, snoozeCh workflow.ReceiveChannel) bool {
+	if statusCh.Len() == 0 && snoozeCh.Len() == 0 {
+		return false
+	}
+	if workflow.GetVersion(ctx, "signals-at-cadence-end", workflow.DefaultVersion, 1) != 1 {
+		return false
+	}
+	st.drainSignals(ctx, statusCh, snoozeCh)
+	return st.Ended == "" && st.NextStep < len(st.Cadence)
 }
 
 // applyStatus applies a SignalLeadStatus: won and lost end the follow-ups,

@@ -402,3 +402,47 @@ func TestSignalsAloneBoundTheRun(t *testing.T) {
 		t.Fatalf("%d steps, carried next_step %d snoozed %v; want no step and the last snooze (%s) carried", len(rec.steps), st.NextStep, st.Snoozed, want)
 	}
 }
+
+// TestContactedDuringTheLastStepStartsANewRound: a lead contacted while its
+// last follow-up is being recorded gets a new round of follow-ups, as it
+// would a step earlier, instead of the run ending with the signal unread;
+// won at that moment ends the run won.
+func TestContactedDuringTheLastStepStartsANewRound(t *testing.T) {
+	t.Parallel()
+	cadence := []int{1, 2}
+	for _, tc := range []struct {
+		status    string
+		wantEnded string
+		wantSteps int
+		wantRound int
+	}{
+		{"contacted", "cadence_done", 4, 1},
+		{"won", "won", 2, 0},
+	} {
+		t.Run(tc.status, func(t *testing.T) {
+			t.Parallel()
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			signalled := false
+			rec := &recorder{during: func(f activities.FollowUpDue) {
+				if f.Step == len(cadence) && !signalled {
+					signalled = true
+					env.SignalWorkflow(workflows.SignalLeadStatus, workflows.LeadStatusSignal{Status: tc.status})
+				}
+			}}
+			env.RegisterActivity(&activities.Sales{FollowUps: salesFake{rec, &planner{}}})
+			env.ExecuteWorkflow(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: testOrg, LeadID: "l", Cadence: cadence})
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			var st workflows.FUState
+			if err := env.GetWorkflowResult(&st); err != nil {
+				t.Fatal(err)
+			}
+			if st.Ended != tc.wantEnded || len(rec.steps) != tc.wantSteps || st.Round != tc.wantRound {
+				t.Fatalf("ended %q after %d steps in round %d, want %q after %d in round %d",
+					st.Ended, len(rec.steps), st.Round, tc.wantEnded, tc.wantSteps, tc.wantRound)
+			}
+		})
+	}
+}
