@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -100,7 +101,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Tokens{Core: svc},
 			&Notifications{Service: &notification.Service{}},
 			&Leads{Sales: leads},
-			&Subscriptions{Integrations: &integrations.Service{AllowPrivateURLs: true}},
+			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},
 			&Workflows{Automation: automations},
 		},
@@ -652,3 +653,7 @@ func TestGETsRevalidateWithETags(t *testing.T) {
 		t.Fatalf("after a change: %d, ETag %q", changed.status, changed.header.Get("ETag"))
 	}
 }
+
+// everyAddress lets subscriptions point anywhere, as on a developer's
+// machine (the tests' receivers listen on loopback).
+var everyAddress = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}

@@ -281,7 +281,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Tokens{Core: d.core},
 		&api.Notifications{Service: &notification.Service{}},
 		&api.Leads{Sales: leads},
-		&api.Subscriptions{Integrations: &integrations.Service{AllowPrivateURLs: cfg.Env == "local"}},
+		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},
 		&api.DeadLetters{Ops: deadLetters},
 		&api.Workflows{Automation: automations},
 	}

@@ -69,6 +69,18 @@ func (g dialGuard) permits(a netip.Addr) bool {
 	return false
 }
 
+// permitsAll reports whether the guard lets every address through (an
+// allow-list holding both 0.0.0.0/0 and ::/0, as on a developer's machine).
+func (g dialGuard) permitsAll() bool {
+	var v4, v6 bool
+	for _, p := range g.allow {
+		if p.Bits() == 0 {
+			v4, v6 = v4 || p.Addr().Is4(), v6 || p.Addr().Is6()
+		}
+	}
+	return v4 && v6
+}
+
 // control is the net.Dialer hook: it runs once for every address the
 // dialer tries, after resolution, so it judges the address actually
 // connected to rather than what DNS said at any earlier time.

@@ -101,6 +101,10 @@ func validSegment(s string) bool {
 	return true
 }
 
+// anyAddress permits every address: operator subscriptions may point
+// anywhere.
+var anyAddress = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+
 // ParseSubscriptions reads XENTRI_N8N_SUBSCRIPTIONS: comma-separated
 // "pattern=url" entries, e.g.
 //
@@ -109,7 +113,8 @@ func validSegment(s string) bool {
 // Entries are split at their first '=' (a URL may contain more); a URL that
 // needs a comma must percent-encode it (%2C). Blank entries are skipped. The
 // variable is operator-controlled, so URLs may point at private addresses
-// (n8n usually runs beside Xentri), when made and when dialled (Operator). The subscriptions match every org, and
+// (n8n usually runs beside Xentri), when made and when dialled (Operator).
+// The subscriptions match every org, and
 // each ID is "env-" and a hash of the entry, stable across restarts and
 // reorderings so that dead letters keep naming it.
 func ParseSubscriptions(env string) ([]Subscription, error) {
@@ -128,7 +133,7 @@ func ParseSubscriptions(env string) ([]Subscription, error) {
 		if err := ValidatePattern(pattern); err != nil {
 			return nil, fmt.Errorf("n8n subscriptions: entry %d: %w", i+1, err)
 		}
-		if err := ValidateURL(rawURL, true); err != nil {
+		if err := ValidateURL(rawURL, anyAddress); err != nil {
 			return nil, fmt.Errorf("n8n subscriptions: entry %d (%s): %w", i+1, pattern, err)
 		}
 		sum := sha256.Sum256([]byte(pattern + "=" + rawURL))
@@ -143,7 +148,8 @@ func ParseSubscriptions(env string) ([]Subscription, error) {
 }
 
 // ValidateURL checks a webhook URL: http or https, a host, no userinfo and
-// no fragment. Unless allowPrivate, the host must be public: loopback,
+// no fragment. The host must be public, or in allow (XENTRI_OUTBOUND_ALLOW,
+// the same list the Deliverer's dialer lets through): loopback,
 // private (RFC 1918, ULA), link-local, unspecified, shared (CGNAT),
 // documentation and other special-purpose addresses are refused, as are
 // "localhost", numeric host forms other than canonical IP literals, and
@@ -155,7 +161,7 @@ func ParseSubscriptions(env string) ([]Subscription, error) {
 // against the same definition (address.go) for that.
 //
 // Errors never repeat the URL itself, whose query may carry a secret.
-func ValidateURL(raw string, allowPrivate bool) error {
+func ValidateURL(raw string, allow []netip.Prefix) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("%w: does not parse", ErrInvalidURL)
@@ -177,10 +183,7 @@ func ValidateURL(raw string, allowPrivate bool) error {
 			return fmt.Errorf("%w: port %q", ErrInvalidURL, p)
 		}
 	}
-	if allowPrivate {
-		return nil
-	}
-	return checkPublicHost(strings.ToLower(u.Hostname()))
+	return dialGuard{allow}.checkHost(strings.ToLower(u.Hostname()))
 }
 
 const resolveTimeout = 5 * time.Second
@@ -188,15 +191,20 @@ const resolveTimeout = 5 * time.Second
 // lookupNetIP resolves names for ValidateURL; tests answer for *.test.
 var lookupNetIP = net.DefaultResolver.LookupNetIP
 
-func checkPublicHost(host string) error {
+// checkHost refuses a host that is, or resolves to, an address the guard
+// does not permit.
+func (g dialGuard) checkHost(host string) error {
+	if g.permitsAll() {
+		return nil // nothing to check, and no name to resolve now
+	}
 	if addr, err := netip.ParseAddr(host); err == nil {
-		if !publicAddr(addr) {
+		if !g.permits(addr) {
 			return fmt.Errorf("%w: %s", ErrNonPublicURL, host)
 		}
 		return nil
 	}
 	host = strings.TrimSuffix(host, ".")
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if (host == "localhost" || strings.HasSuffix(host, ".localhost")) && !g.permits(netip.IPv6Loopback()) && !g.permits(netip.MustParseAddr("127.0.0.1")) {
 		return fmt.Errorf("%w: %s", ErrNonPublicURL, host)
 	}
 	// A top-level label is never numeric, so a name like "127.1", "2130706433"
@@ -216,7 +224,7 @@ func checkPublicHost(host string) error {
 		return fmt.Errorf("%w: %s has no address", ErrInvalidURL, host)
 	}
 	for _, a := range addrs {
-		if !publicAddr(a) {
+		if !g.permits(a) {
 			return fmt.Errorf("%w: %s resolves to %s", ErrNonPublicURL, host, a.Unmap())
 		}
 	}

@@ -2,6 +2,7 @@ package n8n_test
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
 
 	"github.com/xentri/xentri/contracts"
@@ -165,7 +166,11 @@ func TestValidateURL(t *testing.T) {
 		{"http://host.invalid-ünïcode\x7f/", true, invalid},
 	}
 	for _, tt := range tests {
-		err := n8n.ValidateURL(tt.url, tt.allowPrivate)
+		var allow []netip.Prefix
+		if tt.allowPrivate {
+			allow = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
+		}
+		err := n8n.ValidateURL(tt.url, allow)
 		var got want
 		switch {
 		case err == nil:
@@ -180,6 +185,22 @@ func TestValidateURL(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("ValidateURL(%q, allowPrivate=%v) = %v; want %s", tt.url, tt.allowPrivate, err, [...]string{"ok", "ErrInvalidURL", "ErrNonPublicURL"}[tt.want])
+		}
+	}
+}
+
+// TestValidateURLHonoursTheAllowList: a URL in an allowed private range is
+// accepted when made, as the dialer would let it through; another private
+// range is still refused.
+func TestValidateURLHonoursTheAllowList(t *testing.T) {
+	t.Parallel()
+	allow := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	if err := n8n.ValidateURL("http://10.1.2.3:5678/webhook/x", allow); err != nil {
+		t.Errorf("an allowed private address: %v", err)
+	}
+	for _, u := range []string{"http://192.168.1.1/webhook/x", "http://localhost:5678/webhook/x", "http://169.254.169.254/latest"} {
+		if err := n8n.ValidateURL(u, allow); !errors.Is(err, n8n.ErrNonPublicURL) {
+			t.Errorf("ValidateURL(%q) = %v, want ErrNonPublicURL", u, err)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
@@ -31,11 +32,12 @@ type Subscription struct {
 
 // Service manages subscriptions.
 type Service struct {
-	// AllowPrivateURLs lets subscriptions point at loopback and private
-	// addresses: on for a developer's machine (n8n on 127.0.0.1:5678), off
-	// in staging and production, where such a URL would let a tenant make
-	// Xentri call into its own network.
-	AllowPrivateURLs bool
+	// Outbound are the non-public address ranges subscriptions may point
+	// at (config.OutboundAllowed: XENTRI_OUTBOUND_ALLOW, and everything on
+	// a developer's machine, where n8n is on 127.0.0.1:5678). Elsewhere
+	// such a URL would let a tenant make Xentri call into its own network;
+	// the bridge's dialer checks the same list on every connection.
+	Outbound []netip.Prefix
 }
 
 // List pages through the org's subscriptions.
@@ -60,7 +62,7 @@ func (s *Service) Create(ctx context.Context, tx pgx.Tx, m access.Membership, pa
 	if err := n8n.ValidatePattern(pattern); err != nil {
 		fields["pattern"] = "must be an event type, or one ending in .* (xentri.lead.*), or *"
 	}
-	if err := n8n.ValidateURL(url, s.AllowPrivateURLs); err != nil {
+	if err := n8n.ValidateURL(url, s.Outbound); err != nil {
 		if errors.Is(err, n8n.ErrNonPublicURL) {
 			fields["url"] = "must be a public http(s) address"
 		} else {
