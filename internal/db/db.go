@@ -127,6 +127,21 @@ func IsUniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
+// Interpret turns a query's error into what a store returns: nil stays nil,
+// a missing row becomes missing when one is given (the domain's not-found
+// error), and anything else is wrapped with the operation's name, so a log
+// line says what was being done ("get lead: conn closed").
+func Interpret(op string, err, missing error) error {
+	switch {
+	case err == nil:
+		return nil
+	case missing != nil && errors.Is(err, pgx.ErrNoRows):
+		return missing
+	default:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+}
+
 // ErrUnsafeRole means the pool's role would bypass row-level security.
 var ErrUnsafeRole = errors.New("database role bypasses row-level security")
 

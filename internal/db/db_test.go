@@ -515,3 +515,25 @@ func (c *queryCapture) QueryRow(_ context.Context, sql string, args ...any) pgx.
 type capturedRow struct{}
 
 func (capturedRow) Scan(...any) error { return errCaptured }
+
+// TestInterpretNamesTheOperation: a store returns the domain's not-found
+// error for a missing row, and any other failure wrapped with what it was
+// doing, still matchable by errors.Is.
+func TestInterpretNamesTheOperation(t *testing.T) {
+	t.Parallel()
+	missing := errors.New("no such lead")
+	if err := db.Interpret("get lead", nil, missing); err != nil {
+		t.Fatalf("nil became %v", err)
+	}
+	if err := db.Interpret("get lead", fmt.Errorf("scan: %w", pgx.ErrNoRows), missing); err != missing {
+		t.Fatalf("a missing row became %v, want the domain's error", err)
+	}
+	if err := db.Interpret("list leads", pgx.ErrNoRows, nil); !errors.Is(err, pgx.ErrNoRows) || err.Error() != "list leads: "+pgx.ErrNoRows.Error() {
+		t.Fatalf("with no domain error, a missing row = %v, want it wrapped", err)
+	}
+	cause := &pgconn.PgError{Code: "08006", Message: "connection failure"}
+	err := db.Interpret("create lead", cause, missing)
+	if !errors.Is(err, cause) || !strings.HasPrefix(err.Error(), "create lead: ") {
+		t.Fatalf("a failure = %v, want it wrapped as create lead: …", err)
+	}
+}

@@ -83,7 +83,7 @@ func Register[In, Out any](r *Registry, name, inputSchema string, wf func(workfl
 	c.AssertFormat() // a uuid that is not one is refused, not passed on
 	url := "https://xentri.app/schemas/hooks/" + name + ".json"
 	if err := c.AddResource(url, doc); err != nil {
-		return err
+		return fmt.Errorf("automation: %s schema: %w", name, err)
 	}
 	schema, err := c.Compile(url)
 	if err != nil {

@@ -2,12 +2,12 @@ package automation
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/services"
 )
@@ -23,10 +23,7 @@ func (s *Service) CheckOrg(ctx context.Context, orgID uuid.UUID) error {
 	}
 	err := s.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
 		_, err := dbsqlc.New(tx).GetOrg(ctx, orgID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return ErrNoOrg
-		}
-		return err
+		return db.Interpret("get org", err, ErrNoOrg)
 	})
 	if err != nil {
 		return fmt.Errorf("check org: %w", err)

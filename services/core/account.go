@@ -297,7 +297,7 @@ func providerError(err error) error {
 	case errors.Is(err, auth.ErrUnavailable):
 		return &services.Error{Code: services.Unavailable, Message: "The sign-in service does not answer; try again shortly.", Err: err}
 	}
-	return err
+	return fmt.Errorf("auth provider: %w", err)
 }
 
 // weakPasswordReason is the provider's explanation without the sentinel's

@@ -2,11 +2,9 @@ package core
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
@@ -31,27 +29,19 @@ type store struct{ q *dbsqlc.Queries }
 
 func storeIn(tx dbsqlc.DBTX) store { return store{dbsqlc.New(tx)} }
 
-// notFound turns pgx.ErrNoRows into the domain's error for the missing row.
-func notFound(err, domain error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return domain
-	}
-	return err
-}
-
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
 // Users.
 
 func (s store) upsertUser(ctx context.Context, id uuid.UUID, email string) error {
 	_, err := s.q.UpsertUser(ctx, dbsqlc.UpsertUserParams{ID: id, Email: email})
-	return err
+	return db.Interpret("upsert user", err, nil)
 }
 
 func (s store) user(ctx context.Context, id uuid.UUID) (User, error) {
 	u, err := s.q.GetUser(ctx, id)
 	if err != nil {
-		return User{}, notFound(err, ErrNoUser)
+		return User{}, db.Interpret("get user", err, ErrNoUser)
 	}
 	return User{ID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt}, nil
 }
@@ -59,22 +49,23 @@ func (s store) user(ctx context.Context, id uuid.UUID) (User, error) {
 func (s store) userByEmail(ctx context.Context, email string) (User, error) {
 	u, err := s.q.GetUserByEmail(ctx, email)
 	if err != nil {
-		return User{}, notFound(err, errNoUserByEmail)
+		return User{}, db.Interpret("get user by e-mail", err, errNoUserByEmail)
 	}
 	return User{ID: u.ID, Email: u.Email, CreatedAt: u.CreatedAt}, nil
 }
 
 func (s store) userDeleted(ctx context.Context, id uuid.UUID) (bool, error) {
-	return s.q.IsUserDeleted(ctx, id)
+	deleted, err := s.q.IsUserDeleted(ctx, id)
+	return deleted, db.Interpret("is user deleted", err, nil)
 }
 
 // eraseUser deletes the user's record and remembers the id as erased, so a
 // token issued before cannot bring the record back.
 func (s store) eraseUser(ctx context.Context, id uuid.UUID) error {
 	if _, err := s.q.DeleteUser(ctx, id); err != nil {
-		return err
+		return db.Interpret("delete user", err, nil)
 	}
-	return s.q.MarkUserDeleted(ctx, id)
+	return db.Interpret("mark user deleted", s.q.MarkUserDeleted(ctx, id), nil)
 }
 
 // Orgs.
@@ -82,7 +73,7 @@ func (s store) eraseUser(ctx context.Context, id uuid.UUID) error {
 func (s store) createOrg(ctx context.Context, id uuid.UUID, name string) (Org, error) {
 	o, err := s.q.CreateOrg(ctx, dbsqlc.CreateOrgParams{ID: id, Name: name})
 	if err != nil {
-		return Org{}, err
+		return Org{}, db.Interpret("create org", err, nil)
 	}
 	return Org{ID: o.ID, Name: o.Name, CreatedAt: o.CreatedAt}, nil
 }
@@ -91,19 +82,19 @@ func (s store) createOrg(ctx context.Context, id uuid.UUID, name string) (Org, e
 // (it always keeps an owner).
 func (s store) lockOrg(ctx context.Context, id uuid.UUID) error {
 	_, err := s.q.LockOrg(ctx, id)
-	return notFound(err, ErrNoOrg)
+	return db.Interpret("lock org", err, ErrNoOrg)
 }
 
 func (s store) deleteOrg(ctx context.Context, id uuid.UUID) error {
 	_, err := s.q.DeleteOrg(ctx, id)
-	return err
+	return db.Interpret("delete org", err, nil)
 }
 
 // userOrgs pages through the user's orgs (a user transaction).
 func (s store) userOrgs(ctx context.Context, userID uuid.UUID, page paging.Page) ([]Org, string, error) {
 	rows, err := s.q.ListUserOrgs(ctx, dbsqlc.ListUserOrgsParams{UserID: userID, After: page.After, Lim: page.Fetch()})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list user orgs", err, nil)
 	}
 	orgs, next := paging.Paginate(rows, page.Limit, func(r dbsqlc.ListUserOrgsRow) uuid.UUID { return r.ID },
 		func(r dbsqlc.ListUserOrgsRow) Org {
@@ -122,16 +113,19 @@ type membership struct {
 
 func (s store) memberships(ctx context.Context, userID uuid.UUID) ([]membership, error) {
 	rows, err := s.q.ListUserMemberships(ctx, userID)
+	if err != nil {
+		return nil, db.Interpret("list user memberships", err, nil)
+	}
 	out := make([]membership, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, membership{orgID: r.OrgID, role: access.Role(r.Role)})
 	}
-	return out, err
+	return out, nil
 }
 
 func (s store) leaveEveryOrg(ctx context.Context, userID uuid.UUID) error {
 	_, err := s.q.DeleteUserMemberships(ctx, userID)
-	return err
+	return db.Interpret("leave every org", err, nil)
 }
 
 func (s store) addMember(ctx context.Context, orgID, userID uuid.UUID, role access.Role) (Member, error) {
@@ -140,7 +134,7 @@ func (s store) addMember(ctx context.Context, orgID, userID uuid.UUID, role acce
 		return Member{}, errAlreadyMember
 	}
 	if err != nil {
-		return Member{}, err
+		return Member{}, db.Interpret("add member", err, nil)
 	}
 	return Member{UserID: row.UserID, Role: access.Role(row.Role), JoinedAt: row.CreatedAt}, nil
 }
@@ -150,7 +144,7 @@ var errAlreadyMember = services.Errorf(services.Conflict, "This user is already 
 func (s store) member(ctx context.Context, orgID, userID uuid.UUID) (Member, error) {
 	r, err := s.q.GetOrgMember(ctx, dbsqlc.GetOrgMemberParams{OrgID: orgID, UserID: userID})
 	if err != nil {
-		return Member{}, notFound(err, ErrNoMember)
+		return Member{}, db.Interpret("get member", err, ErrNoMember)
 	}
 	return Member{UserID: r.UserID, Email: r.Email, Role: access.Role(r.Role), JoinedAt: r.CreatedAt}, nil
 }
@@ -158,7 +152,7 @@ func (s store) member(ctx context.Context, orgID, userID uuid.UUID) (Member, err
 func (s store) members(ctx context.Context, orgID uuid.UUID, page paging.Page) ([]Member, string, error) {
 	rows, err := s.q.ListOrgMembers(ctx, dbsqlc.ListOrgMembersParams{OrgID: orgID, After: page.After, Lim: page.Fetch()})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list members", err, nil)
 	}
 	out, next := paging.Paginate(rows, page.Limit, func(r dbsqlc.ListOrgMembersRow) uuid.UUID { return r.ID },
 		func(r dbsqlc.ListOrgMembersRow) Member {
@@ -170,7 +164,7 @@ func (s store) members(ctx context.Context, orgID uuid.UUID, page paging.Page) (
 // roleCounts counts the org's owners and members.
 func (s store) roleCounts(ctx context.Context, orgID uuid.UUID) (owners, members int64, err error) {
 	c, err := s.q.CountOrgMembersByRole(ctx, orgID)
-	return c.Owners, c.Members, err
+	return c.Owners, c.Members, db.Interpret("count members by role", err, nil)
 }
 
 func (s store) setRole(ctx context.Context, orgID, userID uuid.UUID, role access.Role) error {
@@ -178,7 +172,7 @@ func (s store) setRole(ctx context.Context, orgID, userID uuid.UUID, role access
 	if err == nil && n == 0 {
 		return ErrNoMember
 	}
-	return err
+	return db.Interpret("set role", err, nil)
 }
 
 func (s store) removeMember(ctx context.Context, orgID, userID uuid.UUID) error {
@@ -186,7 +180,7 @@ func (s store) removeMember(ctx context.Context, orgID, userID uuid.UUID) error 
 	if err == nil && n == 0 {
 		return ErrNoMember
 	}
-	return err
+	return db.Interpret("remove member", err, nil)
 }
 
 // API tokens.
@@ -194,7 +188,7 @@ func (s store) removeMember(ctx context.Context, orgID, userID uuid.UUID) error 
 func (s store) createToken(ctx context.Context, orgID uuid.UUID, name string, scopes []string, hash []byte, by *uuid.UUID) (APIToken, error) {
 	row, err := s.q.CreateAPIToken(ctx, dbsqlc.CreateAPITokenParams{ID: newID(), OrgID: orgID, Name: name, Scopes: scopes, TokenHash: hash, CreatedBy: by})
 	if err != nil {
-		return APIToken{}, err
+		return APIToken{}, db.Interpret("create token", err, nil)
 	}
 	return tokenFromRow(row), nil
 }
@@ -202,7 +196,7 @@ func (s store) createToken(ctx context.Context, orgID uuid.UUID, name string, sc
 func (s store) tokens(ctx context.Context, orgID uuid.UUID, page paging.Page) ([]APIToken, string, error) {
 	rows, err := s.q.ListAPITokens(ctx, dbsqlc.ListAPITokensParams{OrgID: orgID, After: page.After, Lim: page.Fetch()})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list tokens", err, nil)
 	}
 	out, next := paging.Paginate(rows, page.Limit, func(r dbsqlc.ApiToken) uuid.UUID { return r.ID }, tokenFromRow)
 	return out, next, nil
@@ -213,14 +207,14 @@ func (s store) deleteToken(ctx context.Context, orgID, id uuid.UUID) error {
 	if err == nil && n == 0 {
 		return ErrNoToken
 	}
-	return err
+	return db.Interpret("delete token", err, nil)
 }
 
 // tokenByHash finds a token by its secret's hash and notes its use.
 func (s store) tokenByHash(ctx context.Context, orgID uuid.UUID, hash []byte) (access.TokenPrincipal, error) {
 	row, err := s.q.GetAPITokenByHash(ctx, dbsqlc.GetAPITokenByHashParams{OrgID: orgID, TokenHash: hash})
 	if err != nil {
-		return access.TokenPrincipal{}, notFound(err, ErrBadToken)
+		return access.TokenPrincipal{}, db.Interpret("get token by hash", err, ErrBadToken)
 	}
 	if err := s.q.TouchAPIToken(ctx, row.ID); err != nil {
 		return access.TokenPrincipal{}, fmt.Errorf("touch token: %w", err)

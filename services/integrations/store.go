@@ -25,7 +25,7 @@ func storeIn(tx dbsqlc.DBTX) store { return store{dbsqlc.New(tx)} }
 func (s store) subscriptions(ctx context.Context, orgID uuid.UUID, page paging.Page) ([]Subscription, string, error) {
 	rows, err := s.q.ListN8NSubscriptions(ctx, dbsqlc.ListN8NSubscriptionsParams{OrgID: orgID, After: page.After, Lim: page.Fetch()})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list subscriptions", err, nil)
 	}
 	out, next := paging.Paginate(rows, page.Limit, func(r dbsqlc.N8nSubscription) uuid.UUID { return r.ID }, fromRow)
 	return out, next, nil
@@ -39,7 +39,7 @@ func (s store) createSubscription(ctx context.Context, orgID uuid.UUID, pattern,
 		return Subscription{}, errSubscribed
 	}
 	if err != nil {
-		return Subscription{}, err
+		return Subscription{}, db.Interpret("create subscription", err, nil)
 	}
 	return fromRow(row), nil
 }
@@ -49,7 +49,7 @@ func (s store) deleteSubscription(ctx context.Context, orgID, id uuid.UUID) erro
 	if err == nil && n == 0 {
 		return ErrNoSubscription
 	}
-	return err
+	return db.Interpret("delete subscription", err, nil)
 }
 
 func fromRow(r dbsqlc.N8nSubscription) Subscription {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/services/paging"
@@ -19,15 +20,16 @@ type store struct{ q *dbsqlc.Queries }
 func storeIn(tx dbsqlc.DBTX) store { return store{dbsqlc.New(tx)} }
 
 func (s store) add(ctx context.Context, orgID uuid.UUID, kind, title string, subject *uuid.UUID) error {
-	return s.q.CreateNotification(ctx, dbsqlc.CreateNotificationParams{
+	err := s.q.CreateNotification(ctx, dbsqlc.CreateNotificationParams{
 		ID: uuid.Must(uuid.NewV7()), OrgID: orgID, Kind: kind, Title: title, SubjectID: subject,
 	})
+	return db.Interpret("add notification", err, nil)
 }
 
 func (s store) list(ctx context.Context, orgID uuid.UUID, unreadOnly bool, page paging.Page) ([]Notification, string, error) {
 	rows, err := s.q.ListNotifications(ctx, dbsqlc.ListNotificationsParams{OrgID: orgID, UnreadOnly: unreadOnly, After: page.After, Lim: page.Fetch()})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list notifications", err, nil)
 	}
 	items, next := paging.Paginate(rows, page.Limit, func(r dbsqlc.Notification) uuid.UUID { return r.ID }, fromRow)
 	return items, next, nil
@@ -36,7 +38,7 @@ func (s store) list(ctx context.Context, orgID uuid.UUID, unreadOnly bool, page 
 func (s store) markRead(ctx context.Context, orgID, id uuid.UUID, reader *uuid.UUID) error {
 	n, err := s.q.MarkNotificationRead(ctx, dbsqlc.MarkNotificationReadParams{OrgID: orgID, ID: id, ReadBy: reader})
 	if err != nil {
-		return err
+		return db.Interpret("mark notification read", err, nil)
 	}
 	if n == 0 {
 		return ErrNotFound

@@ -8,10 +8,14 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xentri/xentri/activities"
+	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/services/paging"
 )
+
+// ErrNoDeadLetter answers for a dead letter the org does not have.
+var ErrNoDeadLetter = services.Errorf(services.NotFound, "This organisation has no such dead letter.")
 
 // record stores a dead letter once per run; recorded is false when an
 // earlier attempt stored it.
@@ -24,7 +28,7 @@ func record(ctx context.Context, tx dbsqlc.DBTX, orgID uuid.UUID, d activities.D
 		return uuid.Nil, false, nil
 	}
 	if err != nil {
-		return uuid.Nil, false, err
+		return uuid.Nil, false, db.Interpret("record dead letter", err, nil)
 	}
 	return row.ID, true, nil
 }
@@ -43,46 +47,48 @@ type tenantLetters struct {
 
 func (t tenantLetters) get(ctx context.Context, id uuid.UUID) (DeadLetter, error) {
 	row, err := t.q.GetDeadLetter(ctx, dbsqlc.GetDeadLetterParams{OrgID: t.org, ID: id})
-	if errors.Is(err, pgx.ErrNoRows) {
-		return DeadLetter{}, services.Errorf(services.NotFound, "This organisation has no such dead letter.")
+	if err != nil {
+		return DeadLetter{}, db.Interpret("get dead letter", err, ErrNoDeadLetter)
 	}
-	return fromRow(row), err
+	return fromRow(row), nil
 }
 
 func (t tenantLetters) list(ctx context.Context, status *string, page paging.Page) ([]DeadLetter, string, error) {
 	rows, err := t.q.ListDeadLetters(ctx, dbsqlc.ListDeadLettersParams{OrgID: t.org, Status: status, After: page.After, Lim: page.Fetch()})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list dead letters", err, nil)
 	}
 	out, next := paging.Paginate(rows, page.Limit, rowID, fromRow)
 	return out, next, nil
 }
 
 func (t tenantLetters) settle(ctx context.Context, id uuid.UUID, status string, runID *string) error {
-	return t.q.SettleDeadLetter(ctx, dbsqlc.SettleDeadLetterParams{OrgID: t.org, ID: id, Status: status, RedriveRunID: runID})
+	err := t.q.SettleDeadLetter(ctx, dbsqlc.SettleDeadLetterParams{OrgID: t.org, ID: id, Status: status, RedriveRunID: runID})
+	return db.Interpret("settle dead letter", err, nil)
 }
 
 type operatorLetters struct{ q *dbsqlc.Queries }
 
 func (o operatorLetters) get(ctx context.Context, id uuid.UUID) (DeadLetter, error) {
 	row, err := o.q.GetAnyDeadLetter(ctx, id)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return DeadLetter{}, services.Errorf(services.NotFound, "No dead letter has id %s.", id)
+	if err != nil {
+		return DeadLetter{}, db.Interpret("get any dead letter", err, services.Errorf(services.NotFound, "No dead letter has id %s.", id))
 	}
-	return fromRow(row), err
+	return fromRow(row), nil
 }
 
 func (o operatorLetters) list(ctx context.Context, org *uuid.UUID, status *string, page paging.Page) ([]DeadLetter, string, error) {
 	rows, err := o.q.ListAllDeadLetters(ctx, dbsqlc.ListAllDeadLettersParams{OrgID: org, Status: status, After: page.After, Lim: page.Fetch()})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list every org's dead letters", err, nil)
 	}
 	out, next := paging.Paginate(rows, page.Limit, rowID, fromRow)
 	return out, next, nil
 }
 
 func (o operatorLetters) settle(ctx context.Context, id uuid.UUID, status string, runID *string) error {
-	return o.q.SettleAnyDeadLetter(ctx, dbsqlc.SettleAnyDeadLetterParams{ID: id, Status: status, RedriveRunID: runID})
+	err := o.q.SettleAnyDeadLetter(ctx, dbsqlc.SettleAnyDeadLetterParams{ID: id, Status: status, RedriveRunID: runID})
+	return db.Interpret("settle any dead letter", err, nil)
 }
 
 func rowID(r dbsqlc.DeadLetter) uuid.UUID { return r.ID }

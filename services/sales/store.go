@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -33,16 +34,9 @@ type store struct{ q *dbsqlc.Queries }
 
 func storeIn(tx dbsqlc.DBTX) store { return store{dbsqlc.New(tx)} }
 
-func notFound(err, domain error) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return domain
-	}
-	return err
-}
-
 func (s store) orgExists(ctx context.Context, orgID uuid.UUID) error {
 	_, err := s.q.GetOrg(ctx, orgID)
-	return notFound(err, ErrNoOrg)
+	return db.Interpret("get org", err, ErrNoOrg)
 }
 
 func (s store) createLead(ctx context.Context, orgID uuid.UUID, in LeadInput) (Lead, error) {
@@ -55,7 +49,7 @@ func (s store) createLead(ctx context.Context, orgID uuid.UUID, in LeadInput) (L
 		return Lead{}, errEmailTaken
 	}
 	if err != nil {
-		return Lead{}, err
+		return Lead{}, db.Interpret("create lead", err, nil)
 	}
 	return leadFromRow(row), nil
 }
@@ -63,7 +57,7 @@ func (s store) createLead(ctx context.Context, orgID uuid.UUID, in LeadInput) (L
 func (s store) lead(ctx context.Context, orgID, id uuid.UUID) (Lead, error) {
 	row, err := s.q.GetLead(ctx, dbsqlc.GetLeadParams{OrgID: orgID, ID: id})
 	if err != nil {
-		return Lead{}, notFound(err, ErrNoLead)
+		return Lead{}, db.Interpret("get lead", err, ErrNoLead)
 	}
 	return leadFromRow(row), nil
 }
@@ -73,7 +67,7 @@ func (s store) lead(ctx context.Context, orgID, id uuid.UUID) (Lead, error) {
 func (s store) lockLead(ctx context.Context, orgID, id uuid.UUID) (Lead, error) {
 	row, err := s.q.LockLead(ctx, dbsqlc.LockLeadParams{OrgID: orgID, ID: id})
 	if err != nil {
-		return Lead{}, notFound(err, ErrNoLead)
+		return Lead{}, db.Interpret("lock lead", err, ErrNoLead)
 	}
 	return leadFromRow(row), nil
 }
@@ -81,7 +75,7 @@ func (s store) lockLead(ctx context.Context, orgID, id uuid.UUID) (Lead, error) 
 func (s store) leadByEmail(ctx context.Context, orgID uuid.UUID, email string) (Lead, error) {
 	row, err := s.q.GetLeadByEmail(ctx, dbsqlc.GetLeadByEmailParams{OrgID: orgID, Email: email})
 	if err != nil {
-		return Lead{}, notFound(err, ErrNoLead)
+		return Lead{}, db.Interpret("get lead by e-mail", err, ErrNoLead)
 	}
 	return leadFromRow(row), nil
 }
@@ -91,7 +85,7 @@ func (s store) leads(ctx context.Context, orgID uuid.UUID, f Filter, page paging
 		OrgID: orgID, Status: f.Status, Source: f.Source, Q: f.Query, After: page.After, Lim: page.Fetch(),
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list leads", err, nil)
 	}
 	out, next := paging.Paginate(rows, page.Limit, func(r dbsqlc.Lead) uuid.UUID { return r.ID }, leadFromRow)
 	return out, next, nil
@@ -108,7 +102,7 @@ func (s store) updateLead(ctx context.Context, orgID, id uuid.UUID, version int3
 		return Lead{}, errEmailTaken
 	}
 	if err != nil {
-		return Lead{}, notFound(err, errVersion)
+		return Lead{}, db.Interpret("update lead", err, errVersion)
 	}
 	return leadFromRow(row), nil
 }
@@ -116,7 +110,7 @@ func (s store) updateLead(ctx context.Context, orgID, id uuid.UUID, version int3
 func (s store) setStatus(ctx context.Context, orgID, id uuid.UUID, st Status, lostReason *string) (Lead, error) {
 	row, err := s.q.SetLeadStatus(ctx, dbsqlc.SetLeadStatusParams{OrgID: orgID, ID: id, Status: string(st), LostReason: lostReason})
 	if err != nil {
-		return Lead{}, notFound(err, ErrNoLead)
+		return Lead{}, db.Interpret("set lead status", err, ErrNoLead)
 	}
 	return leadFromRow(row), nil
 }
@@ -125,18 +119,18 @@ func (s store) setStatus(ctx context.Context, orgID, id uuid.UUID, st Status, lo
 func (s store) addActivity(ctx context.Context, lead Lead, kind string, actor events.Actor, detail map[string]any) error {
 	raw, err := json.Marshal(detail)
 	if err != nil {
-		return err
+		return fmt.Errorf("encode activity detail: %w", err)
 	}
 	_, err = s.q.AddLeadActivity(ctx, dbsqlc.AddLeadActivityParams{
 		ID: uuid.Must(uuid.NewV7()), OrgID: lead.OrgID, LeadID: lead.ID, Kind: kind, Detail: raw, Actor: actor.Type + ":" + actor.ID,
 	})
-	return err
+	return db.Interpret("add lead activity", err, nil)
 }
 
 func (s store) activities(ctx context.Context, orgID, leadID uuid.UUID, page paging.Page) ([]Activity, string, error) {
 	rows, err := s.q.ListLeadActivities(ctx, dbsqlc.ListLeadActivitiesParams{OrgID: orgID, LeadID: leadID, After: page.After, Lim: page.Fetch()})
 	if err != nil {
-		return nil, "", err
+		return nil, "", db.Interpret("list lead activities", err, nil)
 	}
 	out, next := paging.Paginate(rows, page.Limit, func(r dbsqlc.LeadActivity) uuid.UUID { return r.ID },
 		func(r dbsqlc.LeadActivity) Activity {
@@ -155,18 +149,21 @@ func (s store) recordFollowUp(ctx context.Context, orgID, leadID uuid.UUID, step
 		return uuid.Nil, false, nil
 	}
 	if err != nil {
-		return uuid.Nil, false, err
+		return uuid.Nil, false, db.Interpret("record follow-up", err, nil)
 	}
 	return row.ID, true, nil
 }
 
 func (s store) followUps(ctx context.Context, orgID, leadID uuid.UUID) ([]PastFollowUp, error) {
 	rows, err := s.q.ListFollowUps(ctx, dbsqlc.ListFollowUpsParams{OrgID: orgID, LeadID: leadID})
+	if err != nil {
+		return nil, db.Interpret("list follow-ups", err, nil)
+	}
 	out := make([]PastFollowUp, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, PastFollowUp{ID: r.ID, Step: r.Step, DueAt: r.DueAt, Status: r.Status})
 	}
-	return out, err
+	return out, nil
 }
 
 // settings returns the org's sales settings, or the defaults.
@@ -176,7 +173,7 @@ func (s store) settings(ctx context.Context, orgID uuid.UUID, defaults func() []
 		return Settings{FollowUpCadenceDays: defaults(), Source: "default"}, nil
 	}
 	if err != nil {
-		return Settings{}, err
+		return Settings{}, db.Interpret("get sales settings", err, nil)
 	}
 	return settingsFromRow(row), nil
 }
@@ -188,7 +185,7 @@ func (s store) putSettings(ctx context.Context, orgID uuid.UUID, cadence []int, 
 	}
 	row, err := s.q.PutSalesSettings(ctx, dbsqlc.PutSalesSettingsParams{OrgID: orgID, FollowupCadenceDays: days, UpdatedBy: by})
 	if err != nil {
-		return Settings{}, err
+		return Settings{}, db.Interpret("put sales settings", err, nil)
 	}
 	return settingsFromRow(row), nil
 }
