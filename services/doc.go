@@ -13,9 +13,11 @@
 //     caller's access.Membership, check the caller first (Membership.Need,
 //     NeedManager), and wrap their errors with the operation's name.
 //   - store.go: the context's hand-written store over the sqlc queries of
-//     internal/db/dbsqlc. It maps rows to the context's types and turns
-//     pgx.ErrNoRows into the context's not-found error (sales.ErrNoLead,
-//     core.ErrNoMember, ...). Nothing else in a context calls dbsqlc.
+//     internal/db/dbsqlc. It maps rows to the context's types and passes
+//     every query error through db.Interpret: pgx.ErrNoRows becomes the
+//     context's not-found error (sales.ErrNoLead, core.ErrNoMember, ...),
+//     anything else is wrapped with the query's name. Nothing else in a
+//     context calls dbsqlc.
 //   - service_test.go: the service against a real Postgres, with setup(t)
 //     returning the service and a small testBundle.
 //
