@@ -244,6 +244,7 @@ func TestScopesDoNotCollide(t *testing.T) {
 	ctx := context.Background()
 	id := uuid.Must(uuid.NewV7())
 	otherOrg := newOrg(t, b.db)
+	address := "ada-" + uuid.NewString() + "@example.test"
 	scopes := map[string]idempotency.Scope{
 		"org":        idempotency.Org(b.org),
 		"other org":  idempotency.Org(otherOrg),
@@ -251,7 +252,7 @@ func TestScopesDoNotCollide(t *testing.T) {
 		"user":       idempotency.User(b.org), // the org's id as a user's: still another scope
 		"user 2":     idempotency.User(id),
 		"form 2":     idempotency.Form(id),
-		"email":      idempotency.Email("ada@example.test"),
+		"email":      idempotency.Email(address),
 	}
 	for name, scope := range scopes {
 		c, _, err := s.Claim(ctx, scope, "shared-key", createLead, nil)
@@ -268,13 +269,13 @@ func TestScopesDoNotCollide(t *testing.T) {
 			t.Errorf("%s: replays %+v, %v; want its own answer", name, stored, err)
 		}
 	}
-	_, stored, err := s.Claim(ctx, idempotency.Email("  ADA@Example.test "), "shared-key", createLead, nil)
+	_, stored, err := s.Claim(ctx, idempotency.Email("  "+strings.ToUpper(address)+" "), "shared-key", createLead, nil)
 	if err != nil || stored == nil || string(stored.Body) != "email" {
 		t.Errorf("the address in other case: %+v, %v; want the address's answer", stored, err)
 	}
 	// The sign-up scope keeps the address only as a hash.
 	var n int
-	_ = b.db.Owner.QueryRow(ctx, `SELECT count(*) FROM caller_idempotency_keys WHERE scope LIKE '%ada@%'`).Scan(&n)
+	_ = b.db.Owner.QueryRow(ctx, `SELECT count(*) FROM caller_idempotency_keys WHERE strpos(lower(scope), $1) > 0`, address).Scan(&n)
 	if n != 0 {
 		t.Errorf("%d keys store the e-mail address in clear", n)
 	}
