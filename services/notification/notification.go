@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -38,7 +39,13 @@ type Notification struct {
 // Add notifies the org of tx, in the transaction of the change it reports.
 func Add(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, kind, title string, subject *uuid.UUID) error {
 	if len(title) > maxTitle {
-		title = title[:maxTitle-3] + "..."
+		// Cut at a character boundary: half a character is not UTF-8,
+		// and Postgres refuses the whole row.
+		cut := maxTitle - 3
+		for cut > 0 && !utf8.RuneStart(title[cut]) {
+			cut--
+		}
+		title = title[:cut] + "..."
 	}
 	if err := storeIn(tx).add(ctx, orgID, kind, title, subject); err != nil {
 		return fmt.Errorf("add notification: %w", err)
