@@ -222,17 +222,24 @@ func TestAccessLogCarriesTraceAndRoute(t *testing.T) {
 	t.Parallel()
 	h, logs := setup(t)
 	do(h, "POST", "/api/v1/echo", "application/json", strings.NewReader(`{}`))
-	var line map[string]any
+	// The access log line's fields this test reads (observe in middleware.go).
+	var line *struct {
+		Route   string  `json:"route"`
+		Status  int     `json:"status"`
+		TraceID *string `json:"trace_id"`
+	}
 	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		if strings.Contains(l, `"message":"request"`) {
-			_ = json.Unmarshal([]byte(l), &line)
+			if err := json.Unmarshal([]byte(l), &line); err != nil {
+				t.Fatalf("access log line does not decode: %v: %s", err, l)
+			}
 		}
 	}
 	if line == nil {
 		t.Fatalf("no access log line:\n%s", logs)
 	}
-	if line["route"] != "/api/v1/echo" || line["status"] != float64(201) || line["trace_id"] == nil {
-		t.Fatalf("access log line = %v, want route, status and trace_id", line)
+	if line.Route != "/api/v1/echo" || line.Status != 201 || line.TraceID == nil {
+		t.Fatalf("access log line = %+v, want route, status and trace_id", *line)
 	}
 }
 

@@ -130,6 +130,9 @@ type result struct {
 	body   []byte
 }
 
+// json returns the body as a generic object. Assertions decode into the
+// API's types instead (decodeData, decodeList, problemOf), so a change of
+// shape fails with the body rather than a panic.
 func (r result) json(t *testing.T) map[string]any {
 	t.Helper()
 	var m map[string]any
@@ -147,6 +150,70 @@ func (r result) data(t *testing.T) map[string]any {
 		t.Fatalf("no data object in %s", r.body)
 	}
 	return d
+}
+
+// json and data are kept for tests that want the generic shape; these
+// references keep staticcheck from calling them unused meanwhile.
+var _, _ = result.json, result.data
+
+// envelope is a success body whose data is a T (api/respond.go).
+type envelope[T any] struct {
+	Data T    `json:"data"`
+	Meta Meta `json:"meta"`
+}
+
+// decodeEnvelope decodes r's body as an envelope of T. It fails the test,
+// showing the status and body, if the body is not JSON, holds no data, or
+// its data does not decode into T.
+func decodeEnvelope[T any](t *testing.T, r result) envelope[T] {
+	t.Helper()
+	var raw struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(r.body, &raw); err != nil || len(raw.Data) == 0 || string(raw.Data) == "null" {
+		t.Fatalf("no data in the body (%d): %s", r.status, r.body)
+	}
+	var env envelope[T]
+	if err := json.Unmarshal(r.body, &env); err != nil {
+		t.Fatalf("data does not decode into %T (%d): %v: %s", env.Data, r.status, err, r.body)
+	}
+	return env
+}
+
+// decodeData decodes the envelope's data into T.
+func decodeData[T any](t *testing.T, r result) T {
+	t.Helper()
+	return decodeEnvelope[T](t, r).Data
+}
+
+// decodeList decodes a page (respondList): its items and its meta, which
+// holds the next cursor.
+func decodeList[T any](t *testing.T, r result) ([]T, Meta) {
+	t.Helper()
+	env := decodeEnvelope[[]T](t, r)
+	return env.Data, env.Meta
+}
+
+// problemOf decodes r's body as a problem (api/problem.go), failing the
+// test if it does not decode.
+func problemOf(t *testing.T, r result) Problem {
+	t.Helper()
+	var p Problem
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("body is not a problem (%d): %v: %s", r.status, err, r.body)
+	}
+	return p
+}
+
+// sessionIn decodes the session of a sign-up, sign-in or refresh answer,
+// which must hold both tokens.
+func sessionIn(t *testing.T, r result) sessionBody {
+	t.Helper()
+	s := decodeData[SignedIn](t, r).Session
+	if s == nil || s.AccessToken == "" || s.RefreshToken == "" {
+		t.Fatalf("no session with both tokens (%d): %s", r.status, r.body)
+	}
+	return *s
 }
 
 type req struct {
@@ -200,15 +267,17 @@ func (b *coreBundle) signUp(t *testing.T, name string) account {
 	if res.status != http.StatusCreated {
 		t.Fatalf("signup %s: %d %s", a.email, res.status, res.body)
 	}
-	d := res.data(t)
-	a.userID = uuid.MustParse(d["user"].(map[string]any)["id"].(string))
-	a.orgID = uuid.MustParse(d["org"].(map[string]any)["id"].(string))
-	s := d["session"].(map[string]any)
-	a.token, a.refresh = s["access_token"].(string), s["refresh_token"].(string)
+	in := decodeData[SignedIn](t, res)
+	if in.User.ID == uuid.Nil || in.Org == nil || in.Org.ID == uuid.Nil {
+		t.Fatalf("signup %s names no user or org: %s", a.email, res.body)
+	}
+	s := sessionIn(t, res)
+	a.userID, a.orgID = in.User.ID, in.Org.ID
+	a.token, a.refresh = s.AccessToken, s.RefreshToken
 	return a
 }
 
-func wantProblem(t *testing.T, res result, status int) map[string]any {
+func wantProblem(t *testing.T, res result, status int) Problem {
 	t.Helper()
 	if res.status != status {
 		t.Fatalf("status = %d, want %d: %s", res.status, status, res.body)
@@ -216,8 +285,8 @@ func wantProblem(t *testing.T, res result, status int) map[string]any {
 	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
 		t.Fatalf("Content-Type = %q, want application/problem+json", ct)
 	}
-	p := res.json(t)
-	if p["trace_id"] == "" || p["title"] == nil || p["type"] == nil {
+	p := problemOf(t, res)
+	if p.TraceID == "" || p.Title == "" || p.Type == "" {
 		t.Fatalf("incomplete problem: %s", res.body)
 	}
 	return p
@@ -226,8 +295,11 @@ func wantProblem(t *testing.T, res result, status int) map[string]any {
 func orgIDs(t *testing.T, res result) []string {
 	t.Helper()
 	var ids []string
-	for _, o := range res.data(t)["orgs"].([]any) {
-		ids = append(ids, o.(map[string]any)["id"].(string))
+	for _, o := range decodeData[UserMe](t, res).Orgs {
+		if o.ID == uuid.Nil {
+			t.Fatalf("an org without an id: %s", res.body)
+		}
+		ids = append(ids, o.ID.String())
 	}
 	return ids
 }
@@ -285,13 +357,16 @@ func TestSignUpInviteAndSeparation(t *testing.T) {
 	p := wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + bob.orgID.String() + "/members", token: ada.token, org: bob.orgID.String()}), http.StatusForbidden)
 	ghost := uuid.New().String()
 	q := wantProblem(t, b.do(t, req{method: "GET", path: "/api/v1/orgs/" + ghost + "/members", token: ada.token, org: ghost}), http.StatusForbidden)
-	if p["detail"] != q["detail"] {
-		t.Errorf("refusals differ between a foreign org (%v) and a missing one (%v)", p["detail"], q["detail"])
+	if p.Detail != q.Detail {
+		t.Errorf("refusals differ between a foreign org (%q) and a missing one (%q)", p.Detail, q.Detail)
 	}
 	// The GET /orgs list pages through the same.
 	res = b.do(t, req{method: "GET", path: "/api/v1/orgs?limit=1", token: bob.token})
-	if res.status != http.StatusOK || res.json(t)["meta"].(map[string]any)["next_cursor"] == nil {
+	if res.status != http.StatusOK {
 		t.Fatalf("first page of bob's orgs: %d %s", res.status, res.body)
+	}
+	if _, meta := decodeList[core.Org](t, res); meta.NextCursor == "" {
+		t.Fatalf("first page of bob's orgs has no next cursor: %s", res.body)
 	}
 }
 
@@ -341,8 +416,11 @@ func TestAPITokens(t *testing.T) {
 	if res.status != http.StatusCreated {
 		t.Fatalf("create token: %d %s", res.status, res.body)
 	}
-	secret := res.data(t)["token"].(string)
-	tokenID := res.data(t)["id"].(string)
+	tok := decodeData[core.NewAPIToken](t, res)
+	if tok.ID == uuid.Nil {
+		t.Fatalf("created token has no id: %s", res.body)
+	}
+	secret, tokenID := tok.Secret, tok.ID.String()
 	if !strings.HasPrefix(secret, "xnt_") {
 		t.Fatalf("token %q lacks the xnt_ prefix", secret)
 	}
@@ -460,26 +538,20 @@ func TestPagingIsStableWhileRowsArrive(t *testing.T) {
 		if res.status != 200 {
 			t.Fatalf("page %d: %d %s", page, res.status, res.body)
 		}
-		var env struct {
-			Data []struct{ ID string } `json:"data"`
-			Meta struct {
-				NextCursor string `json:"next_cursor"`
-			} `json:"meta"`
-		}
-		_ = json.Unmarshal(res.body, &env)
-		for _, tk := range env.Data {
-			if seen[tk.ID] {
+		tokens, meta := decodeList[core.APIToken](t, res)
+		for _, tk := range tokens {
+			if seen[tk.ID.String()] {
 				t.Fatalf("token %s came twice", tk.ID)
 			}
-			seen[tk.ID] = true
+			seen[tk.ID.String()] = true
 		}
 		// Rows inserted while paging do not shift the pages.
 		b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/tokens", token: ada.token, org: org,
 			body: map[string]any{"name": "late", "scopes": []string{"members:read"}}})
-		if env.Meta.NextCursor == "" {
+		if meta.NextCursor == "" {
 			break
 		}
-		cursor = env.Meta.NextCursor
+		cursor = meta.NextCursor
 	}
 	if len(seen) < 7 {
 		t.Fatalf("paged through %d tokens, want at least the 7 that existed", len(seen))
@@ -525,21 +597,21 @@ func TestSessionsRefreshLogoutAndCookies(t *testing.T) {
 	if res.status != 200 {
 		t.Fatalf("refresh: %d %s", res.status, res.body)
 	}
-	next := res.data(t)["session"].(map[string]any)["refresh_token"].(string)
+	next := sessionIn(t, res).RefreshToken
 	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": ada.refresh}}), http.StatusUnauthorized)
 	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": next}}), http.StatusUnauthorized)
 	// Logout ends the session: its refresh token stops working.
-	login := b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": ada.password}}).data(t)["session"].(map[string]any)
-	if res := b.do(t, req{method: "POST", path: "/api/v1/auth/logout", token: login["access_token"].(string)}); res.status != http.StatusNoContent {
+	login := sessionIn(t, b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": ada.password}}))
+	if res := b.do(t, req{method: "POST", path: "/api/v1/auth/logout", token: login.AccessToken}); res.status != http.StatusNoContent {
 		t.Fatalf("logout: %d %s", res.status, res.body)
 	}
-	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": login["refresh_token"].(string)}}), http.StatusUnauthorized)
+	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/refresh", body: map[string]string{"refresh_token": login.RefreshToken}}), http.StatusUnauthorized)
 	// Wrong password, duplicate sign-up, weak password.
 	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/login", body: map[string]string{"email": ada.email, "password": "nope-nope-nope"}}), http.StatusUnauthorized)
 	wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/signup", body: map[string]string{"email": strings.ToUpper(ada.email), "password": "another long password"}}), http.StatusConflict)
 	p := wantProblem(t, b.do(t, req{method: "POST", path: "/api/v1/auth/signup", body: map[string]string{"email": "x@example.test", "password": "short"}}), http.StatusBadRequest)
-	if p["errors"].(map[string]any)["password"] == nil {
-		t.Errorf("weak password problem does not name the field: %v", p)
+	if _, ok := p.Errors["password"]; !ok {
+		t.Errorf("weak password problem does not name the field: %+v", p)
 	}
 }
 

@@ -9,6 +9,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
+
+	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/sales"
 )
 
 // nonTenantRoutes act for the caller alone, not in an org: every other
@@ -98,17 +101,28 @@ func TestTenantIsolationSuite(t *testing.T) {
 	if res.status != http.StatusCreated {
 		t.Fatalf("victim token: %d %s", res.status, res.body)
 	}
-	victimTokenID := res.data(t)["id"].(string)
+	victimToken := decodeData[core.NewAPIToken](t, res)
+	if victimToken.ID == uuid.Nil {
+		t.Fatalf("victim token has no id: %s", res.body)
+	}
+	victimTokenID := victimToken.ID.String()
 	res = b.do(t, req{method: "POST", path: "/api/v1/leads", token: victim.token, org: vOrg,
 		body: map[string]any{"name": "Victim Customer", "email": "customer@victim.example", "value": map[string]any{"amount": 990000, "currency": "EUR"}}})
 	if res.status != http.StatusCreated {
 		t.Fatalf("victim lead: %d %s", res.status, res.body)
 	}
-	victimLeadID := res.data(t)["id"].(string)
+	victimLead := decodeData[sales.Lead](t, res)
+	if victimLead.ID == uuid.Nil {
+		t.Fatalf("victim lead has no id: %s", res.body)
+	}
+	victimLeadID := victimLead.ID.String()
 	aOrg := attacker.orgID.String()
 	res = b.do(t, req{method: "POST", path: "/api/v1/orgs/" + aOrg + "/tokens", token: attacker.token, org: aOrg,
 		body: map[string]any{"name": "attacker-token", "scopes": []string{"orgs:read", "members:read", "members:write"}}})
-	attackerAPIToken := res.data(t)["token"].(string)
+	attackerAPIToken := decodeData[core.NewAPIToken](t, res).Secret
+	if attackerAPIToken == "" {
+		t.Fatalf("attacker token has no secret: %d %s", res.status, res.body)
+	}
 	// What an attacker must never see (ids in the path they chose come back
 	// in a problem's instance, so they are not secrets here).
 	secrets := []string{colleague.email, victim.email, "victim-private-token", "customer@victim.example", "Victim Customer"}
@@ -172,7 +186,7 @@ func TestTenantIsolationSuite(t *testing.T) {
 		expect("member of another org", foreign, http.StatusForbidden)
 		ghost := uuid.NewString()
 		missing := attemptAt(strings.ReplaceAll(path, vOrg, ghost), "org that does not exist", attacker.token, ghost)
-		if missing.status != http.StatusForbidden || missing.json(t)["detail"] != foreign.json(t)["detail"] {
+		if missing.status != http.StatusForbidden || problemOf(t, missing).Detail != problemOf(t, foreign).Detail {
 			t.Errorf("%s: a missing org (%d %s) is answered unlike a foreign one: the answer hints which orgs exist", key, missing.status, missing.body)
 		}
 		expect("API token of another org", attempt("API token of another org", attackerAPIToken, vOrg), http.StatusForbidden)

@@ -5,6 +5,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/xentri/xentri/services/notification"
+	"github.com/xentri/xentri/services/sales"
 )
 
 func TestLeads(t *testing.T) {
@@ -21,38 +26,40 @@ func TestLeads(t *testing.T) {
 	if res.status != http.StatusCreated {
 		t.Fatalf("create: %d %s", res.status, res.body)
 	}
-	lead := res.data(t)
-	id := lead["id"].(string)
-	if lead["status"] != "new" || lead["source"] != "manual" || lead["version"] != float64(1) {
-		t.Fatalf("created lead = %v", lead)
+	lead := decodeData[sales.Lead](t, res)
+	if lead.ID == uuid.Nil {
+		t.Fatalf("created lead has no id: %s", res.body)
+	}
+	id := lead.ID.String()
+	if lead.Status != "new" || lead.Source != "manual" || lead.Version != 1 {
+		t.Fatalf("created lead = %+v", lead)
 	}
 
 	// Worth 2,500.00 GBP: above the threshold, so the org is notified.
-	notes := do("GET", "/api/v1/notifications?unread=true", nil).json(t)["data"].([]any)
-	if len(notes) != 1 || !strings.Contains(notes[0].(map[string]any)["title"].(string), "2500.00 GBP") {
-		t.Fatalf("notifications = %v", notes)
+	notes, _ := decodeList[notification.Notification](t, do("GET", "/api/v1/notifications?unread=true", nil))
+	if len(notes) != 1 || notes[0].ID == uuid.Nil || !strings.Contains(notes[0].Title, "2500.00 GBP") {
+		t.Fatalf("notifications = %+v", notes)
 	}
-	if res := do("POST", "/api/v1/notifications/"+notes[0].(map[string]any)["id"].(string)+"/read", nil); res.status != http.StatusNoContent {
+	if res := do("POST", "/api/v1/notifications/"+notes[0].ID.String()+"/read", nil); res.status != http.StatusNoContent {
 		t.Fatalf("read: %d %s", res.status, res.body)
 	}
-	if n := len(do("GET", "/api/v1/notifications?unread=true", nil).json(t)["data"].([]any)); n != 0 {
-		t.Fatalf("%d unread after reading", n)
+	if notes, _ := decodeList[notification.Notification](t, do("GET", "/api/v1/notifications?unread=true", nil)); len(notes) != 0 {
+		t.Fatalf("%d unread after reading", len(notes))
 	}
 
 	// Validation names each bad field.
 	p := wantProblem(t, do("POST", "/api/v1/leads", map[string]any{"name": "", "email": "nope", "phone": "12",
 		"value": map[string]any{"amount": -1, "currency": "EURO"}}), http.StatusBadRequest)
-	errs := p["errors"].(map[string]any)
 	for _, f := range []string{"name", "email", "phone", "value.amount", "value.currency"} {
-		if errs[f] == nil {
-			t.Errorf("validation problem does not name %s: %v", f, errs)
+		if _, ok := p.Errors[f]; !ok {
+			t.Errorf("validation problem does not name %s: %v", f, p.Errors)
 		}
 	}
 	wantProblem(t, do("POST", "/api/v1/leads", map[string]any{"name": "X", "value": map[string]any{"amount": 12.5, "currency": "EUR"}}), http.StatusBadRequest)
 	// One lead per e-mail: the problem names the lead that has it.
 	p = wantProblem(t, do("POST", "/api/v1/leads", map[string]any{"name": "Grace again", "email": "GRACE@example.test"}), http.StatusConflict)
-	if !strings.Contains(p["detail"].(string), id) {
-		t.Errorf("409 does not name the existing lead: %v", p["detail"])
+	if !strings.Contains(p.Detail, id) {
+		t.Errorf("409 does not name the existing lead: %q", p.Detail)
 	}
 
 	// Optimistic concurrency.
@@ -67,15 +74,16 @@ func TestLeads(t *testing.T) {
 	if res := do("POST", "/api/v1/leads/"+id+"/status", map[string]any{"status": "contacted", "note": "called, call back Friday"}); res.status != 200 {
 		t.Fatalf("status: %d %s", res.status, res.body)
 	}
-	got := do("GET", "/api/v1/leads/"+id, nil).data(t)
-	if got["name"] != "Grace Hopper" || got["status"] != "contacted" || got["version"] != float64(3) {
-		t.Fatalf("lead after changes = %v", got)
+	got := decodeData[sales.Lead](t, do("GET", "/api/v1/leads/"+id, nil))
+	if got.Name != "Grace Hopper" || got.Status != "contacted" || got.Version != 3 {
+		t.Fatalf("lead after changes = %+v", got)
 	}
 
 	// The timeline, oldest first.
 	var kinds []string
-	for _, a := range do("GET", "/api/v1/leads/"+id+"/activities", nil).json(t)["data"].([]any) {
-		kinds = append(kinds, a.(map[string]any)["kind"].(string))
+	activities, _ := decodeList[sales.Activity](t, do("GET", "/api/v1/leads/"+id+"/activities", nil))
+	for _, a := range activities {
+		kinds = append(kinds, a.Kind)
 	}
 	if strings.Join(kinds, ",") != "created,updated,status_changed" {
 		t.Fatalf("timeline = %v", kinds)
@@ -84,8 +92,8 @@ func TestLeads(t *testing.T) {
 	// Filters.
 	do("POST", "/api/v1/leads", map[string]any{"name": "Linus", "source": "referral"})
 	for query, want := range map[string]int{"?status=contacted": 1, "?source=referral": 1, "?q=hopper": 1, "?q=nobody": 0} {
-		if n := len(do("GET", "/api/v1/leads"+query, nil).json(t)["data"].([]any)); n != want {
-			t.Errorf("GET /leads%s gave %d leads, want %d", query, n, want)
+		if leads, _ := decodeList[sales.Lead](t, do("GET", "/api/v1/leads"+query, nil)); len(leads) != want {
+			t.Errorf("GET /leads%s gave %d leads, want %d", query, len(leads), want)
 		}
 	}
 	wantProblem(t, do("GET", "/api/v1/leads?status=hot", nil), http.StatusBadRequest)
@@ -146,9 +154,9 @@ func TestSalesSettings(t *testing.T) {
 	as := func(who account, method string, body any) result {
 		return b.do(t, req{method: method, path: "/api/v1/settings/sales", body: body, token: who.token, org: org})
 	}
-	got := as(ada, "GET", nil).data(t)
-	if got["source"] != "default" || len(got["followup_cadence_days"].([]any)) != 3 {
-		t.Fatalf("settings before any = %v, want the default [1 3 7]", got)
+	got := decodeData[sales.Settings](t, as(ada, "GET", nil))
+	if got.Source != "default" || len(got.FollowUpCadenceDays) != 3 {
+		t.Fatalf("settings before any = %+v, want the default [1 3 7]", got)
 	}
 	for _, bad := range []any{[]int{}, []int{3, 1}, []int{0, 2}, []int{1, 400}, []int{2, 2}} {
 		res := as(ada, "PUT", map[string]any{"followup_cadence_days": bad})
@@ -160,9 +168,9 @@ func TestSalesSettings(t *testing.T) {
 	if res := as(ada, "PUT", map[string]any{"followup_cadence_days": []int{2, 5, 14}}); res.status != http.StatusOK {
 		t.Fatalf("put: %d %s", res.status, res.body)
 	}
-	got = as(ada, "GET", nil).data(t)
-	if days := got["followup_cadence_days"].([]any); got["source"] != "org" || len(days) != 3 || days[2] != float64(14) {
-		t.Fatalf("settings after put = %v", got)
+	got = decodeData[sales.Settings](t, as(ada, "GET", nil))
+	if days := got.FollowUpCadenceDays; got.Source != "org" || len(days) != 3 || days[2] != 14 {
+		t.Fatalf("settings after put = %+v", got)
 	}
 
 	b.do(t, req{method: "POST", path: "/api/v1/orgs/" + org + "/members", token: ada.token, org: org, body: map[string]string{"email": bob.email, "role": "member"}})

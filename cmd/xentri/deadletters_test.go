@@ -15,6 +15,7 @@ import (
 	"github.com/xentri/xentri/internal/cache"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/workflows"
 )
 
@@ -40,16 +41,16 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	defer c.Close()
 	id := fail(t, c, "test-failing/"+org, org)
 
-	var letters []any
+	var letters []ops.DeadLetter
 	for start := time.Now(); time.Since(start) < 10*time.Second && len(letters) == 0; time.Sleep(100 * time.Millisecond) {
-		letters, _ = call(t, "GET", run.url("/api/v1/ops/dead-letters"), "", auth).body["data"].([]any)
+		letters, _ = tryData[[]ops.DeadLetter](call(t, "GET", run.url("/api/v1/ops/dead-letters"), "", auth))
 	}
 	if len(letters) != 1 {
 		t.Fatalf("%d dead letters, want 1", len(letters))
 	}
-	letter := letters[0].(map[string]any)
-	if letter["workflow_id"] != id || letter["failure_type"] != "InvalidInput" || !strings.Contains(letter["failure_message"].(string), "mainframe") {
-		t.Fatalf("dead letter = %v", letter)
+	letter := letters[0]
+	if letter.ID == uuid.Nil || letter.WorkflowID != id || letter.FailureType != "InvalidInput" || !strings.Contains(letter.FailureMessage, "mainframe") {
+		t.Fatalf("dead letter = %+v", letter)
 	}
 
 	// Announced too: xentri.workflow.failed.v1 on xentri:dlq.
@@ -60,16 +61,17 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 		t.Errorf("xentri:dlq holds %v", entries)
 	}
 
-	redrive := run.url("/api/v1/ops/dead-letters/" + letter["id"].(string) + "/redrive")
+	redrive := run.url("/api/v1/ops/dead-letters/" + letter.ID.String() + "/redrive")
 	res := call(t, "POST", redrive, `{"input":[{"checks":["postgres"]}]}`, auth)
-	if res.status != http.StatusAccepted || res.data()["status"] != "redriven" {
+	redrivenLetter, _ := tryData[ops.DeadLetter](res)
+	if res.status != http.StatusAccepted || redrivenLetter.Status != "redriven" || redrivenLetter.RedriveRunID == nil {
 		t.Fatalf("redrive: %d %s", res.status, res.raw)
 	}
-	if link, _ := res.data()["temporal_ui_url"].(string); !strings.HasPrefix(link, "http://127.0.0.1:8233/namespaces/default/workflows/test-failing%2F") {
+	if link := redrivenLetter.TemporalUIURL; !strings.HasPrefix(link, "http://127.0.0.1:8233/namespaces/default/workflows/test-failing%2F") {
 		t.Errorf("the redrive answer links %q, not the workflow in Temporal UI", link)
 	}
 	var out workflows.DiagnosticsResult
-	if err := c.GetWorkflow(context.Background(), id, res.data()["redrive_run_id"].(string)).Get(context.Background(), &out); err != nil || out.Checks["postgres"] != "ok" {
+	if err := c.GetWorkflow(context.Background(), id, *redrivenLetter.RedriveRunID).Get(context.Background(), &out); err != nil || out.Checks["postgres"] != "ok" {
 		t.Fatalf("the re-driven run: %+v, %v", out, err)
 	}
 	// xentri replay of the real runs passes with this code.
@@ -80,14 +82,14 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	if res := call(t, "POST", redrive, ``, auth); res.status != http.StatusConflict {
 		t.Errorf("a second redrive: %d, want 409", res.status)
 	}
-	if n := len(call(t, "GET", run.url("/api/v1/ops/dead-letters?status=open"), "", auth).body["data"].([]any)); n != 0 {
-		t.Errorf("%d open dead letters after the redrive", n)
+	if open := decodeData[[]ops.DeadLetter](t, call(t, "GET", run.url("/api/v1/ops/dead-letters?status=open"), "", auth)); len(open) != 0 {
+		t.Errorf("%d open dead letters after the redrive", len(open))
 	}
 
 	// The platform operator sees it across orgs, by API and by xentri dlq.
 	operator := map[string]string{"Authorization": "Bearer " + env["XENTRI_OPERATOR_TOKEN"]}
 	all := call(t, "GET", run.url("/api/v1/system/dead-letters?org_id="+org), "", operator)
-	if rows, _ := all.body["data"].([]any); all.status != http.StatusOK || len(rows) != 1 || rows[0].(map[string]any)["status"] != "redriven" {
+	if rows, _ := tryData[[]ops.DeadLetter](all); all.status != http.StatusOK || len(rows) != 1 || rows[0].Status != "redriven" {
 		t.Fatalf("operator list: %d %s", all.status, all.raw)
 	}
 	if res := call(t, "GET", run.url("/api/v1/system/dead-letters?status=bogus"), "", operator); res.status != http.StatusBadRequest {
@@ -98,7 +100,7 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	}
 	cli := map[string]string{"TEMPORAL_ADDRESS": env["TEMPORAL_ADDRESS"], "DATABASE_URL": env["DATABASE_URL"]}
 	second := fail(t, c, "test-failing-2/"+org, org)
-	var listed []map[string]any
+	var listed []ops.DeadLetter
 	for start := time.Now(); time.Since(start) < 10*time.Second && len(listed) == 0; time.Sleep(100 * time.Millisecond) {
 		out := &testenv.Buffer{}
 		if code := run2(t, []string{"dlq", "list", "--org", org, "--json"}, cli, out); code != 0 {
@@ -106,10 +108,10 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 		}
 		_ = json.Unmarshal([]byte(out.String()), &listed)
 	}
-	if len(listed) != 1 || listed[0]["workflow_id"] != second {
-		t.Fatalf("xentri dlq list = %v, want the one open letter of %s", listed, second)
+	if len(listed) != 1 || listed[0].ID == uuid.Nil || listed[0].WorkflowID != second {
+		t.Fatalf("xentri dlq list = %+v, want the one open letter of %s", listed, second)
 	}
-	letterID := listed[0]["id"].(string)
+	letterID := listed[0].ID.String()
 	shown := &testenv.Buffer{}
 	if code := run2(t, []string{"dlq", "show", letterID}, cli, shown); code != 0 || !strings.Contains(shown.String(), "mainframe") {
 		t.Errorf("xentri dlq show exited %d: %s", code, shown)
@@ -134,21 +136,21 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	// operator's API; the operator's show follows each.
 	third := letterOf(t, run, operator, org, fail(t, c, "test-failing-3/"+org, org))
 	if res := call(t, "GET", run.url("/api/v1/system/dead-letters/"+third), "", operator); res.status != http.StatusOK ||
-		res.data()["status"] != "open" || !strings.Contains(res.data()["failure_message"].(string), "mainframe") {
+		letterIn(res).Status != "open" || !strings.Contains(letterIn(res).FailureMessage, "mainframe") {
 		t.Fatalf("operator show: %d %s", res.status, res.raw)
 	}
 	discarded := &testenv.Buffer{}
 	if code := run2(t, []string{"dlq", "discard", third}, cli, discarded); code != 0 || !strings.Contains(discarded.String(), "discarded") {
 		t.Fatalf("xentri dlq discard exited %d: %s", code, discarded)
 	}
-	if res := call(t, "GET", run.url("/api/v1/system/dead-letters/"+third), "", operator); res.status != http.StatusOK || res.data()["status"] != "discarded" {
+	if res := call(t, "GET", run.url("/api/v1/system/dead-letters/"+third), "", operator); res.status != http.StatusOK || letterIn(res).Status != "discarded" {
 		t.Errorf("operator show after xentri dlq discard: %d %s", res.status, res.raw)
 	}
 	if res := call(t, "POST", run.url("/api/v1/system/dead-letters/"+third+"/redrive"), "", operator); res.status != http.StatusConflict {
 		t.Errorf("re-driving a discarded letter: %d %s, want 409", res.status, res.raw)
 	}
 	fourth := letterOf(t, run, operator, org, fail(t, c, "test-failing-4/"+org, org))
-	if res := call(t, "POST", run.url("/api/v1/system/dead-letters/"+fourth+"/discard"), "", operator); res.status != http.StatusOK || res.data()["status"] != "discarded" {
+	if res := call(t, "POST", run.url("/api/v1/system/dead-letters/"+fourth+"/discard"), "", operator); res.status != http.StatusOK || letterIn(res).Status != "discarded" {
 		t.Fatalf("operator discard: %d %s", res.status, res.raw)
 	}
 	if res := call(t, "GET", run.url("/api/v1/system/dead-letters/"+uuid.NewString()), "", operator); res.status != http.StatusNotFound {
@@ -156,15 +158,25 @@ func TestAFailedWorkflowLeavesOneDeadLetterThatRedriveCompletes(t *testing.T) {
 	}
 }
 
+// letterIn is the dead letter an answer holds, or the zero one when it
+// holds none.
+func letterIn(r apiResult) ops.DeadLetter {
+	l, _ := tryData[ops.DeadLetter](r)
+	return l
+}
+
 // letterOf waits for the dead letter of workflowID to reach the operator's
 // list of org and returns its id.
 func letterOf(t *testing.T, run *devRun, operator map[string]string, org, workflowID string) string {
 	t.Helper()
 	for start := time.Now(); time.Since(start) < 10*time.Second; time.Sleep(100 * time.Millisecond) {
-		rows, _ := call(t, "GET", run.url("/api/v1/system/dead-letters?org_id="+org), "", operator).body["data"].([]any)
+		rows, _ := tryData[[]ops.DeadLetter](call(t, "GET", run.url("/api/v1/system/dead-letters?org_id="+org), "", operator))
 		for _, r := range rows {
-			if r.(map[string]any)["workflow_id"] == workflowID {
-				return r.(map[string]any)["id"].(string)
+			if r.WorkflowID == workflowID {
+				if r.ID == uuid.Nil {
+					t.Fatalf("the dead letter of %s has no id", workflowID)
+				}
+				return r.ID.String()
 			}
 		}
 	}

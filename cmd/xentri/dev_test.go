@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
+	"github.com/xentri/xentri/api"
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/platform/proc"
@@ -243,12 +244,7 @@ func runDiagnostics(t *testing.T, url, token string) string {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	var body struct {
-		Data struct {
-			WorkflowID string            `json:"workflow_id"`
-			Checks     map[string]string `json:"checks"`
-		} `json:"data"`
-	}
+	var body envelope[api.DiagnosticsReport]
 	if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != http.StatusOK {
 		t.Fatalf("diagnostics: %d %v %+v", res.StatusCode, err, body)
 	}

@@ -12,12 +12,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/xentri/xentri/api"
 	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/services/automation"
+	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/workflows"
 )
 
 type apiResult struct {
 	status int
-	body   map[string]any
 	raw    string
 }
 
@@ -36,12 +41,55 @@ func call(t *testing.T, method, url, body string, headers map[string]string) api
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
-	return apiResult{status: res.StatusCode, body: m, raw: string(raw)}
+	return apiResult{status: res.StatusCode, raw: string(raw)}
 }
 
-func (r apiResult) data() map[string]any { d, _ := r.body["data"].(map[string]any); return d }
+// envelope is a success body whose data is a T (api/respond.go).
+type envelope[T any] struct {
+	Data T        `json:"data"`
+	Meta api.Meta `json:"meta"`
+}
+
+// tryData decodes the envelope's data into T. ok is false, and T its zero
+// value, when the body is not JSON, holds no data (a problem, say), or its
+// data does not decode into T: what a poll that tries again wants.
+func tryData[T any](r apiResult) (_ T, ok bool) {
+	var raw struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(r.raw), &raw); err != nil || len(raw.Data) == 0 || string(raw.Data) == "null" {
+		var zero T
+		return zero, false
+	}
+	var env envelope[T]
+	if err := json.Unmarshal([]byte(r.raw), &env); err != nil {
+		var zero T
+		return zero, false
+	}
+	return env.Data, true
+}
+
+// decodeData is tryData that fails the test, showing the status and body,
+// when the data does not decode into T.
+func decodeData[T any](t *testing.T, r apiResult) T {
+	t.Helper()
+	d, ok := tryData[T](r)
+	if !ok {
+		var zero T
+		t.Fatalf("no data of type %T in the body (%d): %s", zero, r.status, r.raw)
+	}
+	return d
+}
+
+// problemOf decodes the body as a problem (api/problem.go); ok is false when
+// it is not JSON.
+func problemOf(r apiResult) (_ api.Problem, ok bool) {
+	var p api.Problem
+	if err := json.Unmarshal([]byte(r.raw), &p); err != nil {
+		return api.Problem{}, false
+	}
+	return p, true
+}
 
 func sign(secret, body string, at time.Time) string {
 	ts := strconv.FormatInt(at.Unix(), 10)
@@ -70,7 +118,11 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 		if res.status != http.StatusCreated {
 			t.Fatalf("token: %d %s", res.status, res.raw)
 		}
-		return res.data()["token"].(string)
+		tok := decodeData[core.NewAPIToken](t, res)
+		if tok.Secret == "" {
+			t.Fatalf("token without its secret: %s", res.raw)
+		}
+		return tok.Secret
 	}
 	adaUser, adaOrg := run.signUp(t, "hook-ada@example.test")
 	bobUser, bobOrg := run.signUp(t, "hook-bob@example.test")
@@ -82,8 +134,12 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 	if first.status != http.StatusAccepted {
 		t.Fatalf("start: %d %s", first.status, first.raw)
 	}
+	firstRun := decodeData[automation.Run](t, first)
+	if firstRun.RunID == "" || firstRun.StatusURL == "" {
+		t.Fatalf("start names no run or status URL: %s", first.raw)
+	}
 	again := call(t, "POST", hook, body, map[string]string{"Authorization": "Bearer " + adaToken, "Idempotency-Key": "n8n-exec-1"})
-	if again.status != http.StatusAccepted || again.data()["run_id"] != first.data()["run_id"] {
+	if againRun, _ := tryData[automation.Run](again); again.status != http.StatusAccepted || againRun.RunID != firstRun.RunID {
 		t.Fatalf("a retried call started another run: %s vs %s", again.raw, first.raw)
 	}
 
@@ -106,7 +162,7 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 			url = run.url("/api/v1/hooks/n8n/workflows/launch-missiles")
 		}
 		res := call(t, "POST", url, c.body, c.headers)
-		if res.status != c.status || res.body["trace_id"] == nil {
+		if p, ok := problemOf(res); res.status != c.status || !ok || p.TraceID == "" {
 			t.Errorf("%s: %d %s, want a %d problem", name, res.status, res.raw, c.status)
 		}
 	}
@@ -117,22 +173,23 @@ func TestN8NStartsAWorkflow(t *testing.T) {
 	}
 
 	// Status: completed with the worker's report, for ada's org only.
-	if link, _ := first.data()["temporal_ui_url"].(string); !strings.HasPrefix(link, "http://127.0.0.1:8233/namespaces/default/workflows/hook%2Fdiagnostics%2F") {
+	if link := firstRun.TemporalUIURL; !strings.HasPrefix(link, "http://127.0.0.1:8233/namespaces/default/workflows/hook%2Fdiagnostics%2F") {
 		t.Errorf("the hook's answer links %q, not the run in Temporal UI", link)
 	}
-	status := run.url(first.data()["status_url"].(string))
+	status := run.url(firstRun.StatusURL)
 	deadline := time.Now().Add(20 * time.Second)
 	var st apiResult
+	var state automation.Status
 	for time.Now().Before(deadline) {
 		st = call(t, "GET", status, "", map[string]string{"Authorization": "Bearer " + adaToken, "X-Org-Id": adaOrg})
-		if st.status == 200 && st.data()["status"] == "COMPLETED" {
+		if state, _ = tryData[automation.Status](st); st.status == 200 && state.Status == "COMPLETED" {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	result, _ := st.data()["result"].(map[string]any)
-	checks, _ := result["checks"].(map[string]any)
-	if st.data()["status"] != "COMPLETED" || checks["postgres"] != "ok" || checks["redis"] != "ok" {
+	var result workflows.DiagnosticsResult
+	_ = json.Unmarshal(state.Result, &result)
+	if state.Status != "COMPLETED" || result.Checks["postgres"] != "ok" || result.Checks["redis"] != "ok" {
 		t.Fatalf("status: %d %s", st.status, st.raw)
 	}
 	if res := call(t, "GET", status, "", map[string]string{"Authorization": "Bearer " + bobToken, "X-Org-Id": bobOrg}); res.status != http.StatusNotFound {
@@ -148,6 +205,9 @@ func (r *devRun) signUp(t *testing.T, email string) (token, org string) {
 	if res.status != http.StatusCreated {
 		t.Fatalf("signup: %d %s", res.status, res.raw)
 	}
-	d := res.data()
-	return d["session"].(map[string]any)["access_token"].(string), d["org"].(map[string]any)["id"].(string)
+	in := decodeData[api.SignedIn](t, res)
+	if in.Session == nil || in.Session.AccessToken == "" || in.Org == nil || in.Org.ID == uuid.Nil {
+		t.Fatalf("signup names no session or org: %s", res.raw)
+	}
+	return in.Session.AccessToken, in.Org.ID.String()
 }

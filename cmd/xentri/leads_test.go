@@ -8,11 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/rs/zerolog"
 	enumspb "go.temporal.io/api/enums/v1"
 
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/services/automation"
+	"github.com/xentri/xentri/services/core"
+	"github.com/xentri/xentri/services/notification"
+	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/workflows"
 )
 
@@ -34,12 +39,16 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 	if res.status != http.StatusCreated {
 		t.Fatalf("create lead: %d %s", res.status, res.raw)
 	}
-	lead := res.data()
-	wf, _ := lead["followup_workflow"].(map[string]any)
-	if wf == nil || wf["id"] != "lead-followup/"+lead["id"].(string) || !strings.Contains(wf["temporal_ui_url"].(string), "/workflows/lead-followup%2F") {
+	lead := decodeData[sales.Lead](t, res)
+	if lead.ID == uuid.Nil {
+		t.Fatalf("the lead has no id: %s", res.raw)
+	}
+	leadID := lead.ID.String()
+	wf := lead.FollowUps
+	if wf == nil || wf.ID != "lead-followup/"+leadID || !strings.Contains(wf.URL, "/workflows/lead-followup%2F") {
 		t.Fatalf("the answer does not name the follow-up workflow: %s", res.raw)
 	}
-	id := wf["id"].(string)
+	id := wf.ID
 
 	c, err := itemporal.Dial(context.Background(), env["TEMPORAL_ADDRESS"], "default", zerolog.Nop())
 	if err != nil {
@@ -53,21 +62,22 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 	if o, _ := desc.TypedSearchAttributes.GetKeyword(itemporal.OrgID); o != org {
 		t.Errorf("XentriOrgId = %q, want %s", o, org)
 	}
-	if l, _ := desc.TypedSearchAttributes.GetKeyword(itemporal.LeadID); l != lead["id"] {
+	if l, _ := desc.TypedSearchAttributes.GetKeyword(itemporal.LeadID); l != leadID {
 		t.Errorf("XentriLeadId = %q", l)
 	}
 
 	// The follow-ups: none recorded yet, three to come (once the workflow
 	// has read the org's cadence, its first activity); a snooze moves the
 	// next one.
-	leadURL := run.url("/api/v1/leads/" + lead["id"].(string))
+	leadURL := run.url("/api/v1/leads/" + leadID)
 	var view apiResult
-	var up []any
-	for start := time.Now(); time.Since(start) < 10*time.Second && len(up) == 0; time.Sleep(50 * time.Millisecond) {
+	var followUps sales.FollowUpView
+	for start := time.Now(); time.Since(start) < 10*time.Second && len(followUps.Upcoming) == 0; time.Sleep(50 * time.Millisecond) {
 		view = call(t, "GET", leadURL+"/followups", "", auth)
-		up, _ = view.data()["upcoming"].([]any)
+		followUps, _ = tryData[sales.FollowUpView](view)
 	}
-	if view.status != 200 || len(up) != 3 || len(view.data()["past"].([]any)) != 0 {
+	// past is an array, empty: not null, not absent.
+	if view.status != 200 || len(followUps.Upcoming) != 3 || followUps.Past == nil || len(followUps.Past) != 0 {
 		t.Fatalf("followups: %d %s", view.status, view.raw)
 	}
 	until := time.Now().Add(50 * time.Hour).UTC().Truncate(time.Second)
@@ -77,9 +87,8 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 	moved := false
 	for start := time.Now(); time.Since(start) < 5*time.Second && !moved; time.Sleep(50 * time.Millisecond) {
 		view = call(t, "GET", leadURL+"/followups", "", auth)
-		if up, _ := view.data()["upcoming"].([]any); len(up) > 0 {
-			due, _ := time.Parse(time.RFC3339Nano, up[0].(map[string]any)["due_at"].(string))
-			moved = due.Equal(until)
+		if fu, _ := tryData[sales.FollowUpView](view); len(fu.Upcoming) > 0 {
+			moved = fu.Upcoming[0].DueAt.Equal(until)
 		}
 	}
 	if !moved {
@@ -90,26 +99,29 @@ func TestALeadGetsItsFollowUps(t *testing.T) {
 	}
 
 	// n8n asking for the lead's follow-ups finds the running workflow.
-	tok := call(t, "POST", run.url("/api/v1/orgs/"+org+"/tokens"), `{"name":"n8n","scopes":["workflows:start"]}`, auth).data()["token"].(string)
+	tok := decodeData[core.NewAPIToken](t, call(t, "POST", run.url("/api/v1/orgs/"+org+"/tokens"), `{"name":"n8n","scopes":["workflows:start"]}`, auth)).Secret
+	if tok == "" {
+		t.Fatal("the API token came without its secret")
+	}
 	hook := run.url("/api/v1/hooks/n8n/workflows/lead.followup")
-	res = call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+lead["id"].(string)+`"}}`, map[string]string{"Authorization": "Bearer " + tok})
-	if res.status != http.StatusAccepted || res.data()["workflow_id"] != id || res.data()["run_id"] != desc.WorkflowExecution.RunID {
+	res = call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+leadID+`"}}`, map[string]string{"Authorization": "Bearer " + tok})
+	if r, _ := tryData[automation.Run](res); res.status != http.StatusAccepted || r.WorkflowID != id || r.RunID != desc.WorkflowExecution.RunID {
 		t.Fatalf("hook lead.followup: %d %s (want the running %s %s)", res.status, res.raw, id, desc.WorkflowExecution.RunID)
 	}
 	// A lead id in capitals is the same lead, and finds the same run.
-	res = call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+strings.ToUpper(lead["id"].(string))+`"}}`, map[string]string{"Authorization": "Bearer " + tok})
-	if res.status != http.StatusAccepted || res.data()["workflow_id"] != id || res.data()["run_id"] != desc.WorkflowExecution.RunID {
+	res = call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+strings.ToUpper(leadID)+`"}}`, map[string]string{"Authorization": "Bearer " + tok})
+	if r, _ := tryData[automation.Run](res); res.status != http.StatusAccepted || r.WorkflowID != id || r.RunID != desc.WorkflowExecution.RunID {
 		t.Errorf("hook lead.followup with the lead id in capitals: %d %s (want the running %s %s)", res.status, res.raw, id, desc.WorkflowExecution.RunID)
 	}
 	if res := call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"not-a-uuid"}}`, map[string]string{"Authorization": "Bearer " + tok}); res.status != http.StatusBadRequest {
 		t.Errorf("hook with a malformed lead id: %d %s", res.status, res.raw)
 	}
-	if res := call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+lead["id"].(string)+`","org_id":"`+org+`"}}`, map[string]string{"Authorization": "Bearer " + tok}); res.status != http.StatusBadRequest {
+	if res := call(t, "POST", hook, `{"org_id":"`+org+`","input":{"lead_id":"`+leadID+`","org_id":"`+org+`"}}`, map[string]string{"Authorization": "Bearer " + tok}); res.status != http.StatusBadRequest {
 		t.Errorf("hook input naming an org: %d %s", res.status, res.raw)
 	}
 
 	// Won: the committed event reaches the workflow, which ends.
-	if res := call(t, "POST", run.url("/api/v1/leads/"+lead["id"].(string)+"/status"), `{"status":"won"}`, auth); res.status != 200 {
+	if res := call(t, "POST", run.url("/api/v1/leads/"+leadID+"/status"), `{"status":"won"}`, auth); res.status != 200 {
 		t.Fatalf("won: %d %s", res.status, res.raw)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -150,29 +162,33 @@ func TestFollowUpsFireOnTheRealStack(t *testing.T) {
 	if res.status != http.StatusCreated {
 		t.Fatalf("create lead: %d %s", res.status, res.raw)
 	}
-	leadURL := run.url("/api/v1/leads/" + res.data()["id"].(string))
-	id := res.data()["followup_workflow"].(map[string]any)["id"].(string)
+	lead := decodeData[sales.Lead](t, res)
+	if lead.ID == uuid.Nil || lead.FollowUps == nil || lead.FollowUps.ID == "" {
+		t.Fatalf("the answer does not name the lead and its follow-up workflow: %s", res.raw)
+	}
+	leadURL := run.url("/api/v1/leads/" + lead.ID.String())
+	id := lead.FollowUps.ID
 
 	var view apiResult
+	var followUps sales.FollowUpView
 	for start := time.Now(); time.Since(start) < 30*time.Second; time.Sleep(200 * time.Millisecond) {
 		view = call(t, "GET", leadURL+"/followups", "", auth)
-		if past, _ := view.data()["past"].([]any); len(past) == 2 {
+		if followUps, _ = tryData[sales.FollowUpView](view); len(followUps.Past) == 2 {
 			break
 		}
 	}
-	past, _ := view.data()["past"].([]any)
-	if len(past) != 2 || past[0].(map[string]any)["step"] != float64(1) || past[1].(map[string]any)["step"] != float64(2) {
+	if past := followUps.Past; len(past) != 2 || past[0].Step != 1 || past[1].Step != 2 {
 		t.Fatalf("the follow-ups did not both fall due: %s", view.raw)
 	}
 	due := 0
-	for _, a := range call(t, "GET", leadURL+"/activities", "", auth).body["data"].([]any) {
-		if a.(map[string]any)["kind"] == "followup_due" {
+	for _, a := range decodeData[[]sales.Activity](t, call(t, "GET", leadURL+"/activities", "", auth)) {
+		if a.Kind == "followup_due" {
 			due++
 		}
 	}
 	notes := 0
-	for _, n := range call(t, "GET", run.url("/api/v1/notifications"), "", auth).body["data"].([]any) {
-		if n.(map[string]any)["kind"] == "followup_due" {
+	for _, n := range decodeData[[]notification.Notification](t, call(t, "GET", run.url("/api/v1/notifications"), "", auth)) {
+		if n.Kind == "followup_due" {
 			notes++
 		}
 	}
