@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,7 @@ func TestBadInputOnEveryOperation(t *testing.T) {
 	start := time.Now()
 
 	var stats struct{ ops, requests, bodies, failures int }
+	answers := map[string]int{} // by persona and status
 	fail := func(format string, args ...any) {
 		stats.failures++
 		if stats.failures <= 60 {
@@ -84,6 +86,7 @@ func TestBadInputOnEveryOperation(t *testing.T) {
 			for _, v := range badVariants(op, who) {
 				res, err := b.sendBad(op.method, v)
 				stats.requests++
+				answers[who.name+" "+strconv.Itoa(res.status)]++
 				if v.body != nil {
 					stats.bodies++
 				}
@@ -112,9 +115,15 @@ func TestBadInputOnEveryOperation(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d operations, %d requests (%d with a body) in %s", stats.ops, stats.requests, stats.bodies, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d operations, %d requests (%d with a body) in %s; answers by persona and status: %v",
+		stats.ops, stats.requests, stats.bodies, time.Since(start).Round(time.Millisecond), answers)
 	if stats.ops < 40 || stats.bodies == 0 || stats.requests < 40*len(badHeaderVariants()) {
 		t.Fatalf("exercised %d operations, %d requests, %d bodies: the walk of the contract is broken", stats.ops, stats.requests, stats.bodies)
+	}
+	// The member's requests must get past the gate, or they test nothing
+	// but it: some succeed, and many are refused as malformed.
+	if answers["member 200"]+answers["member 201"]+answers["member 204"] == 0 || answers["member 400"] < 100 || answers["operator 400"] == 0 {
+		t.Fatalf("the member's or operator's requests never reached a handler: %v", answers)
 	}
 	if after := b.snapshot(t, f.victim.orgID); after != before {
 		t.Fatalf("the victim's org changed under malformed requests:\nbefore %s\nafter  %s", before, after)
