@@ -8,6 +8,8 @@ LDFLAGS := -X github.com/xentri/xentri/internal/platform/buildinfo.Version=$(VER
            -X github.com/xentri/xentri/internal/platform/buildinfo.Commit=$(COMMIT)
 # Test flags; e.g. `make test TESTFLAGS='-run TestTenant -v'`.
 TESTFLAGS ?=
+# How long `make test` fuzzes each fuzz target; e.g. FUZZTIME=5m to hunt.
+FUZZTIME ?= 10s
 
 .DEFAULT_GOAL := help
 
@@ -26,9 +28,15 @@ build: bin/xentri ## Build the xentri binary into bin/
 bin/xentri:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $@ ./cmd/xentri
 
+# After the tests, a short fuzz of what reads untrusted input: request
+# bodies and paging cursors. go test -fuzz takes one target in one package
+# per run; a crasher is saved under testdata/fuzz/ and from then on runs
+# with every go test.
 .PHONY: test
 test: bin/temporal ## Run every test: unit, and integration against real Postgres, Redis and a Temporal dev server
 	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./api/
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime $(FUZZTIME) ./services/paging/
 
 .PHONY: e2e-n8n
 e2e-n8n: bin/temporal ## End-to-end test against a real n8n 1.123.5 (Node.js 20.19+ and npm; the first run installs n8n: ~7 min, 1.6 GB)

@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -16,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/xentri/xentri/internal/platform/logging"
+	"github.com/xentri/xentri/services"
 )
 
 type requestIDKey struct{}
@@ -161,4 +164,21 @@ func limits(maxBody int64, timeout time.Duration) func(http.Handler) http.Handle
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// plainQuery refuses a query string that is not UTF-8 text without NUL
+// characters: no column holds such text, so no filter could match it.
+func plainQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for name, values := range r.URL.Query() {
+			for _, v := range append(values, name) {
+				if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+					writeError(w, r, &services.Error{Code: services.Invalid, Message: "The query string must be UTF-8 text without NUL characters.",
+						Fields: map[string]string{"query": "is not UTF-8 text without NUL"}})
+					return
+				}
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }

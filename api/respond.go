@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,8 +43,9 @@ func DecodeOptionalJSON(r *http.Request, dst any) error {
 
 // DecodeJSON reads exactly one JSON object from the request body into dst,
 // refusing unknown fields. Its errors are *services.Error with a message
-// that says what to fix: malformed JSON and wrong types are Invalid (400), a
-// body over the limit TooLarge (413), another media type UnsupportedMedia (415).
+// that says what to fix: malformed JSON, wrong types and text with a NUL
+// character (which no column can hold) are Invalid (400), a body over the
+// limit TooLarge (413), another media type UnsupportedMedia (415).
 func DecodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -51,19 +53,39 @@ func DecodeJSON(r *http.Request, dst any) error {
 			return services.Errorf(services.UnsupportedMedia, "Content-Type must be application/json, not %q.", ct)
 		}
 	}
-	dec := json.NewDecoder(r.Body)
+	// The body is read whole (MaxBytesReader bounds it), to look for NULs.
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err)
-		}
 		return services.Errorf(services.Invalid, "The body must hold a single JSON value.")
 	}
+	if escapesNUL(raw) {
+		return services.Errorf(services.Invalid, "Text in the body must not contain the NUL character (\\u0000).")
+	}
 	return nil
+}
+
+// escapesNUL reports whether valid JSON holds \u0000 in a string. Outside
+// strings valid JSON has no backslash, and a raw NUL is no valid JSON.
+func escapesNUL(raw []byte) bool {
+	for i := bytes.IndexByte(raw, '\\'); i >= 0 && i+1 < len(raw); {
+		if raw[i+1] == 'u' && bytes.HasPrefix(raw[i+2:], []byte("0000")) {
+			return true
+		}
+		next := bytes.IndexByte(raw[i+2:], '\\') // past the escaped character
+		if next < 0 {
+			return false
+		}
+		i += 2 + next
+	}
+	return false
 }
 
 func decodeError(err error) error {

@@ -94,7 +94,7 @@ func NewMux(cfg Config) *chi.Mux {
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{Registry: cfg.Registry}))
 
 	r.Route("/api/v1", func(r chi.Router) {
-		r.Use(limits(cfg.MaxBodyBytes, cfg.RequestTimeout), conditionalGET)
+		r.Use(limits(cfg.MaxBodyBytes, cfg.RequestTimeout), conditionalGET, plainQuery)
 		r.NotFound(notFound)
 		mount(r, cfg.Public)
 		if cfg.Session == nil {
