@@ -25,7 +25,6 @@ import (
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services"
-	"github.com/xentri/xentri/workflows"
 )
 
 // TestBadInputOnEveryOperation walks every operation of
@@ -51,13 +50,6 @@ func TestBadInputOnEveryOperation(t *testing.T) {
 		// from loopback), so the per-address sign-up limit the malformed
 		// requests run into never stops them.
 		c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
-		// cmd/xentri always gives the diagnostics a runner; here, as for
-		// every other workflow, Temporal is not running.
-		for i, p := range c.Public {
-			if d, ok := p.(*Diagnostics); ok {
-				c.Public[i] = &Diagnostics{Runner: noWorkflows{}, OperatorToken: d.OperatorToken}
-			}
-		}
 	})
 	doc, err := openapi3.NewLoader().LoadFromData(contracts.OpenAPI)
 	if err != nil {
@@ -128,13 +120,6 @@ func TestBadInputOnEveryOperation(t *testing.T) {
 	if after := b.snapshot(t, f.victim.orgID); after != before {
 		t.Fatalf("the victim's org changed under malformed requests:\nbefore %s\nafter  %s", before, after)
 	}
-}
-
-// noWorkflows answers the diagnostics as the services do without Temporal.
-type noWorkflows struct{}
-
-func (noWorkflows) Diagnostics(context.Context, string, []string) (workflows.DiagnosticsResult, string, error) {
-	return workflows.DiagnosticsResult{}, "", services.Errorf(services.Unavailable, "Workflows are not running here.")
 }
 
 // badOp is one operation of the contract.

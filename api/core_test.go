@@ -32,6 +32,7 @@ import (
 	"github.com/xentri/xentri/services/notification"
 	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
+	"github.com/xentri/xentri/services/system"
 	"github.com/xentri/xentri/worker"
 )
 
@@ -87,7 +88,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 		Gate:        &Gate{DB: d.App, Members: svc},
 		Public: []Routes{
 			Contracts{},
-			&Diagnostics{OperatorToken: testOperatorToken},
+			&Diagnostics{Runner: &system.Service{}, OperatorToken: testOperatorToken},
 			&OperatorDeadLetters{DB: d.App, Ops: deadLetters, OperatorToken: testOperatorToken},
 			&LeadForm{Sales: leads, Limiter: limiter, Idempotency: keys},
 		},
@@ -129,32 +130,6 @@ type result struct {
 	header http.Header
 	body   []byte
 }
-
-// json returns the body as a generic object. Assertions decode into the
-// API's types instead (decodeData, decodeList, problemOf), so a change of
-// shape fails with the body rather than a panic.
-func (r result) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body is not JSON (%d): %s", r.status, r.body)
-	}
-	return m
-}
-
-// data returns the envelope's data object.
-func (r result) data(t *testing.T) map[string]any {
-	t.Helper()
-	d, ok := r.json(t)["data"].(map[string]any)
-	if !ok {
-		t.Fatalf("no data object in %s", r.body)
-	}
-	return d
-}
-
-// json and data are kept for tests that want the generic shape; these
-// references keep staticcheck from calling them unused meanwhile.
-var _, _ = result.json, result.data
 
 // envelope is a success body whose data is a T (api/respond.go).
 type envelope[T any] struct {

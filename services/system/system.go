@@ -34,6 +34,9 @@ func (s *Service) Diagnostics(ctx context.Context, requestID string, checks []st
 			}
 		}
 	}
+	if s.Temporal == nil {
+		return workflows.DiagnosticsResult{}, "", services.Errorf(services.Unavailable, "Workflows are not running here.")
+	}
 	id := "system-diagnostics/" + requestID
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                    id,
