@@ -45,8 +45,8 @@ type Source struct {
 }
 
 // Fact is a value for one field. Value's JSON shape depends on the field
-// (see Fields): a string, an integer, a list of strings, a Location or a
-// list of PricePoint.
+// (see Fields): a string, an integer, a list of strings or integers, a
+// Location or a list of PricePoint.
 type Fact struct {
 	Section    string          `json:"section"`
 	Field      string          `json:"field"`
@@ -77,6 +77,7 @@ type Kind string
 const (
 	KindString      Kind = "string"       // a JSON string
 	KindInteger     Kind = "integer"      // a JSON integer
+	KindIntegers    Kind = "integers"     // a JSON array of integers
 	KindStrings     Kind = "strings"      // a JSON array of strings
 	KindLocation    Kind = "location"     // a Location object
 	KindPricePoints Kind = "price_points" // a JSON array of PricePoint
@@ -104,6 +105,9 @@ func Fields() []FieldSpec {
 		{"brand_voice", "tone", KindStrings},
 		{"brand_voice", "avoid", KindStrings},
 		{"differentiators", "points", KindStrings},
+		// The follow-up cadence the owner describes ("we call back within a
+		// day, then after a week": [1, 7]), in days after a lead arrives.
+		{"sales", "follow_up_days", KindIntegers},
 		{"contact", "email", KindString},
 		{"contact", "phone", KindString}, // E.164
 		{"contact", "website", KindString},
