@@ -5,3 +5,6 @@ const (
 	MaxStepsPerRun      = maxStepsPerRun
 	MaxIterationsPerRun = maxIterationsPerRun
 )
+
+// MaxTurnsPerRun bounds a co-pilot run, for the continue-as-new test.
+const MaxTurnsPerRun = maxTurnsPerRun
