@@ -568,3 +568,21 @@ func TestNewOpenAIValidates(t *testing.T) {
 		t.Errorf("the API key is marshalled: %s", b)
 	}
 }
+
+func TestFencedAnswerAndTheLastFactForAFieldWins(t *testing.T) {
+	t.Parallel()
+	// Some local servers fence their JSON; a correction may come as a
+	// second fact for the same field.
+	o, _ := setup(t, completion("```json\n"+factsJSON(
+		`{"section":"identity","field":"founded_year","value":2012,"confidence":0.5,"sources":[{"message_id":"m1","quote":"2014"}]}`,
+		`{"section":"identity","field":"founded_year","value":2014,"confidence":0.9,"sources":[{"message_id":"m1","quote":"seit 2014"}]}`,
+	)+"\n```", openai.FinishReasonStop))
+	facts, err := o.Extract(t.Context(), cafe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, ok := find(facts, "identity", "founded_year")
+	if !ok || string(y.Value) != "2014" || len(facts) != 2 {
+		t.Fatalf("facts = %+v, want founded_year 2014 and the contact email", facts)
+	}
+}
