@@ -81,6 +81,14 @@ type Config struct {
 	GoTrueServiceRoleKey string
 	GoTrueJWTSecret      string
 
+	// AIEngine reads briefs from the owner's words: rules (offline) or
+	// openai (an OpenAI-compatible endpoint, LLM*).
+	AIEngine   string
+	LLMBaseURL string
+	LLMAPIKey  string // a secret: empty for a local server that takes none
+	LLMModel   string
+	LLMTimeout time.Duration
+
 	OTLPEndpoint string
 	ServiceName  string
 }
@@ -138,6 +146,11 @@ var Vars = []Var{
 	{"XENTRI_FOLLOWUP_DAY", "24h", "how long a day of the follow-up cadence lasts (Go duration); shorten it (e.g. 10s) in development to watch follow-ups fire"},
 	{"XENTRI_HIGH_VALUE_LEAD", "100000", "a new lead worth at least this much, in minor units (cents) of its currency, notifies the org; 0 turns it off"},
 	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
+	{"XENTRI_AI_ENGINE", "rules", "what turns the owner's words into the Universal Brief: rules (offline, deterministic) or openai (any OpenAI-compatible chat-completions endpoint, XENTRI_LLM_*; contact details still come from the rules)"},
+	{"XENTRI_LLM_BASE_URL", "", "API root of the chat-completions endpoint, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama); required with XENTRI_AI_ENGINE=openai"},
+	{"XENTRI_LLM_API_KEY", "", "bearer API key of that endpoint (a secret, never logged); leave unset for a local server that takes none"},
+	{"XENTRI_LLM_MODEL", "", "model name, e.g. gpt-4o-mini; it must support JSON-schema structured output; required with XENTRI_AI_ENGINE=openai"},
+	{"XENTRI_LLM_TIMEOUT", "60s", "deadline of one request to the endpoint (Go duration); one attempt of the LLM activity ends after 3m whatever this says"},
 	{"OTEL_EXPORTER_OTLP_ENDPOINT", "", "OTLP/HTTP collector URL (e.g. http://127.0.0.1:4318); unset, traces are made for trace ids but not exported"},
 	{"OTEL_SERVICE_NAME", "xentri", "service.name of exported traces"},
 }
@@ -204,6 +217,12 @@ func Load(getenv Getenv) (Config, error) {
 		GoTrueServiceRoleKey: r.str("GOTRUE_SERVICE_ROLE_KEY"),
 		GoTrueJWTSecret:      r.secret("GOTRUE_JWT_SECRET", 32),
 
+		AIEngine:   r.oneOf("XENTRI_AI_ENGINE", "rules", "openai"),
+		LLMBaseURL: r.optionalURL("XENTRI_LLM_BASE_URL", "http", "https"),
+		LLMAPIKey:  r.secret("XENTRI_LLM_API_KEY", 1),
+		LLMModel:   r.str("XENTRI_LLM_MODEL"),
+		LLMTimeout: r.duration("XENTRI_LLM_TIMEOUT", time.Second, 10*time.Minute),
+
 		OTLPEndpoint: r.optionalURL("OTEL_EXPORTER_OTLP_ENDPOINT", "http", "https"),
 		ServiceName:  r.nonEmpty("OTEL_SERVICE_NAME"),
 	}
@@ -213,6 +232,12 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	if c.AuthProvider == "gotrue" && c.GoTrueURL == "" {
 		r.fail("GOTRUE_URL", "", "the Supabase Auth URL when AUTH_PROVIDER=gotrue")
+	}
+	if c.AIEngine == "openai" && c.LLMBaseURL == "" {
+		r.fail("XENTRI_LLM_BASE_URL", "", "the endpoint's API root when XENTRI_AI_ENGINE=openai")
+	}
+	if c.AIEngine == "openai" && c.LLMModel == "" {
+		r.fail("XENTRI_LLM_MODEL", "", "a model name when XENTRI_AI_ENGINE=openai")
 	}
 	if c.TemporalPort == c.TemporalUIPort && c.TemporalPort != 0 {
 		r.fail("XENTRI_TEMPORAL_UI_PORT", strconv.Itoa(c.TemporalUIPort), "a port other than XENTRI_TEMPORAL_PORT")

@@ -50,6 +50,9 @@ func TestBadValuesNameTheVariableAndWhatItAccepts(t *testing.T) {
 		{"XENTRI_OUTBOUND_ALLOW", "10.1.0.0/8", "a CIDR without host bits, such as 10.0.0.0/8"},
 		{"XENTRI_OUTBOUND_ALLOW", "fe80::1%eth0", "comma-separated CIDRs"},
 		{"XENTRI_OUTBOUND_ALLOW", "::ffff:0:0/80", "a CIDR without host bits"},
+		{"XENTRI_AI_ENGINE", "gpt", "one of rules, openai"},
+		{"XENTRI_LLM_BASE_URL", "api.openai.com/v1", "scheme http or https"},
+		{"XENTRI_LLM_TIMEOUT", "forever", "a Go duration from 1s to 10m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
@@ -81,6 +84,32 @@ func TestEveryBadVariableIsReportedAndSecretsAreHidden(t *testing.T) {
 	}
 	if strings.Contains(msg, "hunter2") || strings.Contains(msg, "tooshort-secret") {
 		t.Errorf("a secret reached the error message:\n%s", msg)
+	}
+}
+
+func TestTheOpenAIEngineNeedsAnEndpointAndAModel(t *testing.T) {
+	t.Parallel()
+	c, err := Load(envOf(nil))
+	if err != nil || c.AIEngine != "rules" || c.LLMTimeout != 60*time.Second {
+		t.Fatalf("defaults: engine %q, timeout %s, %v", c.AIEngine, c.LLMTimeout, err)
+	}
+	_, err = Load(envOf(map[string]string{"XENTRI_AI_ENGINE": "openai", "XENTRI_LLM_API_KEY": "sk-proj-secret-key"}))
+	if err == nil {
+		t.Fatal("openai without a base URL or a model was accepted")
+	}
+	for _, want := range []string{"XENTRI_LLM_BASE_URL", "XENTRI_LLM_MODEL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "sk-proj-secret-key") {
+		t.Errorf("the API key reached the error: %v", err)
+	}
+	// A local server takes no key.
+	c, err = Load(envOf(map[string]string{"XENTRI_AI_ENGINE": "OpenAI", "XENTRI_LLM_BASE_URL": "http://127.0.0.1:11434/v1",
+		"XENTRI_LLM_MODEL": "llama3.1:8b", "XENTRI_LLM_TIMEOUT": "2m"}))
+	if err != nil || c.AIEngine != "openai" || c.LLMAPIKey != "" || c.LLMModel != "llama3.1:8b" || c.LLMTimeout != 2*time.Minute {
+		t.Fatalf("local openai-compatible server: %+v, %v", c, err)
 	}
 }
 
