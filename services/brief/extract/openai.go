@@ -125,6 +125,10 @@ func (e *RateLimitedError) Error() string {
 
 func (e *RateLimitedError) Unwrap() error { return e.Err }
 
+// RetryDelay is how long the endpoint asked to wait (0: it did not say);
+// the activity layer passes it to Temporal as the next retry's delay.
+func (e *RateLimitedError) RetryDelay() time.Duration { return e.RetryAfter }
+
 // ErrBadAnswer marks a completion that could not be read: not JSON of the
 // schema, cut short (finish_reason length), filtered or refused. It is a
 // temporary error, since models are not deterministic and a retry may
