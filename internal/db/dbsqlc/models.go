@@ -62,6 +62,30 @@ type CallerIdempotencyKey struct {
 	UpdatedAt       time.Time
 }
 
+type CopilotMessage struct {
+	ID              uuid.UUID
+	OrgID           uuid.UUID
+	SessionID       uuid.UUID
+	Turn            int32
+	ClientMessageID string
+	Kind            string
+	Text            string
+	Facts           []byte
+	Reply           []byte
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type CopilotSession struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	StartedBy *uuid.UUID
+	Status    string
+	EndedAt   *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type DeadLetter struct {
 	ID             uuid.UUID
 	OrgID          uuid.UUID
