@@ -852,8 +852,14 @@ func (st *state) followUp(v view) {
 			if v.w(j) == "another" {
 				j++
 			}
-			n, nj, ok := v.t.numberAt(v.ix[min(j, v.n()-1)])
-			if j >= v.n() || !ok {
+			if j >= v.n() {
+				continue
+			}
+			n, nj, ok := v.t.numberAt(v.ix[j])
+			if !ok && (v.w(j) == "a" || v.w(j) == "an") {
+				n, nj, ok = 1, v.ix[j]+1, true
+			}
+			if !ok {
 				continue
 			}
 			// numberAt worked on message tokens; map back to the view
