@@ -33,7 +33,7 @@ func (v view) nameSeq(k int) int {
 		case tk.word && (tk.upper || tk.num && j+1 < v.n() && v.tok(j+1).upper):
 			j++
 			end = j
-		case (tk.low == "&" || tk.low == "+" || tk.low == "and" || tk.low == "of" || tk.low == "the" || tk.low == "n" || tk.low == "'n'" || tk.low == "on" || tk.low == "de" || tk.low == "la") && j+1 < v.n() && v.isWord(j+1) && v.tok(j+1).upper:
+		case (tk.low == "&" || tk.low == "+" || tk.low == "'" || tk.low == "and" || tk.low == "of" || tk.low == "the" || tk.low == "n" || tk.low == "'n'" || tk.low == "on" || tk.low == "de" || tk.low == "la") && j+1 < v.n() && v.isWord(j+1) && v.tok(j+1).upper:
 			j++
 		case tk.low == "." && j > k && (v.w(j-1) == "co" || v.w(j-1) == "st") && end == j:
 			j++
@@ -51,7 +51,7 @@ func (v view) lowerName(k int) int {
 	j := k
 	for j < v.n() && j-k < 5 && v.isWord(j) {
 		w := v.w(j)
-		if subjects[w] || w == "in" || w == "based" || w == "located" || w == "from" || w == "and" && j > k && !nameSuffixes[v.w(j+1)] || w == "a" || w == "an" || w == "since" || w == "out" || w == "on" || w == "at" || w == "the" && j > k {
+		if subjects[w] || w == "in" || w == "based" || w == "located" || w == "from" || w == "and" && j > k && (subjects[v.w(j+1)] || listStops[v.w(j+1)]) || w == "a" || w == "an" || w == "since" || w == "out" || w == "on" || w == "at" || w == "the" && j > k {
 			break
 		}
 		j++
@@ -62,8 +62,28 @@ func (v view) lowerName(k int) int {
 	return j
 }
 
+// initialNext are words that may follow a name opening a message: "Sunny
+// Side Bakery in York", "Iron Temple Gym opened in 2016".
+var initialNext = set("in", "opened", "was", "makes", "make", "is", "has", "does", "sells", "offers", "provides", "started", "serves",
+	"at", "on", "of", "from", "near", ",", "-", "—", "|", "(", "based", "located")
+
+// industryWords are the single words of the taxonomy's keywords.
+var industryWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, in := range Industries() {
+		for _, k := range in.Keywords {
+			for _, w := range strings.Fields(k) {
+				if len(w) >= 4 {
+					m[w] = true
+				}
+			}
+		}
+	}
+	return m
+}()
+
 func (v view) businessy(a, b int, ind *industryIndex) bool {
-	if b-a >= 1 && nameSuffixes[v.w(b-1)] {
+	if b-a >= 1 && (nameSuffixes[v.w(b-1)] || industryWords[v.w(b-1)] || industryWords[strings.TrimSuffix(v.w(b-1), "s")]) {
 		return true
 	}
 	for k := a; k < b; k++ {
@@ -157,6 +177,10 @@ func (st *state) businessName(v view) {
 		return
 	}
 	next := v.w(e)
+	if v.businessy(0, e, nil) && !v.tok(e-1).num && (initialNext[next] || (next == "is" || next == "was") && (v.w(e+1) == "my" || v.w(e+1) == "our")) {
+		take(0, e, 0.6)
+		return
+	}
 	switch {
 	case (next == "is" || next == "are") && (v.w(e+1) == "a" || v.w(e+1) == "an" || v.w(e+1) == "your"):
 		take(0, e, 0.7)
@@ -251,7 +275,7 @@ func (st *state) teamSize(v view) {
 	lt := " " + v.lowText() + " "
 	for _, p := range []string{" just me ", " only me ", " just myself ", " on my own ", " by myself ", " one-man ", " one-woman ", " one man band ", " one woman band ", " solo ", " sole trader ", " one-person "} {
 		if i := strings.Index(lt, p); i >= 0 {
-			if strings.Contains(lt[:i], " not ") || strings.Contains(lt, " hire ") && !strings.Contains(lt[:i], "for now") && strings.Contains(lt[i:], " hire ") && false {
+			if strings.Contains(lt[:i], " not ") || strings.HasPrefix(lt[i+len(p)-1:], " and ") || strings.HasPrefix(lt[i+len(p)-1:], " plus ") {
 				continue
 			}
 			a, b := v.wordSpan(lt, i+1, len(p)-2)
@@ -284,8 +308,12 @@ func (st *state) teamSize(v view) {
 			continue
 		}
 		prev := v.w(k - 1)
-		if prev == "hire" || prev == "hiring" || prev == "add" || prev == "another" || prev == "need" || v.w(ek) == "more" || v.w(ek) == "new" || prev == "$" || prev == "£" || prev == "€" {
+		if prev == "reach" || prev == "hit" || prev == "get" || prev == "to" || prev == "over" || prev == "than" || prev == "serve" || prev == "about" || prev == "manage" || prev == "hire" || prev == "hiring" || prev == "add" || prev == "another" || prev == "need" || v.w(ek) == "more" || v.w(ek) == "new" || prev == "$" || prev == "£" || prev == "€" {
 			continue
+		}
+		// one adjective between: "9 personal trainers"
+		if v.isWord(ek) && !staffNoun(v.w(ek)) && staffNoun(v.w(ek+1)) && !strings.HasSuffix(v.w(ek), "s") && v.w(ek) != "more" {
+			ek++
 		}
 		a := k
 		switch {
@@ -299,7 +327,7 @@ func (st *state) teamSize(v view) {
 			return
 		case strings.HasSuffix(v.w(k), "-person") || strings.HasSuffix(v.w(k), "-strong"):
 			// "two-person" is one token
-		case staff[v.w(ek)] || (v.w(ek) == "full-time" || v.w(ek) == "part-time") && staff[v.w(ek+1)] || v.w(ek) == "members" && v.w(ek+1) == "of" && v.w(ek+2) == "staff" || v.w(ek) == "team" && v.w(ek+1) == "members" || v.w(ek) == "staff" && v.w(ek+1) == "members":
+		case staffNoun(v.w(ek)) || (v.w(ek) == "full-time" || v.w(ek) == "part-time") && staff[v.w(ek+1)] || v.w(ek) == "members" && v.w(ek+1) == "of" && v.w(ek+2) == "staff" || v.w(ek) == "team" && v.w(ek+1) == "members" || v.w(ek) == "staff" && v.w(ek+1) == "members":
 			if v.w(ek) == "people" && (v.w(ek+1) == "a" || v.w(ek+1) == "per" || v.w(ek+1) == "each") {
 				continue
 			}
@@ -344,6 +372,12 @@ func (st *state) teamSize(v view) {
 			}
 		}
 	}
+}
+
+// staffNoun is a word for people who work somewhere: the list, or a
+// trade ending in -ists or -ians (physiotherapists, technicians).
+func staffNoun(w string) bool {
+	return staff[w] || len(w) > 6 && (strings.HasSuffix(w, "ists") || strings.HasSuffix(w, "ians")) && !people[w]
 }
 
 var kin = set("wife", "husband", "partner", "brother", "sister", "son", "daughter", "mum", "mom", "dad", "friend", "cousin", "mother", "father", "business")
@@ -435,6 +469,9 @@ func (st *state) location(v view) {
 		}
 		if (prev == ":" && (v.w(k-2) == "location" || v.w(k-2) == "based" || v.w(k-2) == "address" || v.w(k-2) == "area")) || (prev == "-" || prev == "," || prev == "in") && v.w(k-2) == "based" {
 			cue = 2
+		}
+		if cue == 0 && prev == "," && k >= 2 && v.isWord(k-2) && v.tok(k-2).upper {
+			cue = 1
 		}
 		if prev == "not" || v.w(k-2) == "not" {
 			continue

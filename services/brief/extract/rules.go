@@ -70,7 +70,7 @@ func (t *msgText) views() []view {
 			v.first = true
 		}
 		for i := s[0]; i < s[1]; i++ {
-			if !t.toks[i].filler {
+			if !t.toks[i].filler && !t.toks[i].link {
 				v.ix = append(v.ix, i)
 			}
 		}
@@ -239,6 +239,11 @@ func (st *state) sentence(v view) {
 	st.followUp(v)
 }
 
+func (st *state) isName(key string) bool {
+	f, ok := st.single["identity.business_name"]
+	return ok && normKey(f.val.(string)) == key
+}
+
 // facts is the state in the order of Fields.
 func (st *state) facts() []Fact {
 	var out []Fact
@@ -250,7 +255,7 @@ func (st *state) facts() []Fact {
 			var srcs []Source
 			conf := 1.0
 			for _, it := range st.lists[key] {
-				if key == "offerings.products" && st.removed[it.key] {
+				if key == "offerings.products" && (st.removed[it.key] || st.isName(it.key)) {
 					continue
 				}
 				vals = append(vals, it.val)
@@ -421,6 +426,11 @@ func (v view) clauseStart(k int) int {
 
 func (st *state) offerings(v view) {
 	for k := 0; k < v.n(); k++ {
+		if diffCueHeads[v.w(k)] && (v.w(k-1) == "us" || v.w(k-1) == "our" || v.w(k-1) == "makes") || v.w(k) == "unlike" {
+			return
+		}
+	}
+	for k := 0; k < v.n(); k++ {
 		start := -1
 		w := v.w(k)
 		switch {
@@ -464,7 +474,7 @@ func (st *state) offerings(v view) {
 					continue
 				}
 			}
-			if v.peopleItem(it[0], it[1]) && !productish(v, it) {
+			if (w == "cover" || w == "handle" || w == "cater") && v.peopleItem(it[0], it[1]) && !productish(v, it) {
 				continue
 			}
 			if goalVerbs[v.w(it[0])] && v.w(it[0]) != "build" {
@@ -478,7 +488,7 @@ func (st *state) offerings(v view) {
 			if v.w(j) == "mostly" || v.w(j) == "mainly" || v.w(j) == "usually" || v.w(j) == "especially" || v.w(j) == "largely" {
 				j++
 			}
-			if v.w(j) == "for" {
+			if v.w(j) == "for" || v.w(j) == "to" {
 				segs, _ := v.listAt(j+1, 6)
 				for _, it := range segs {
 					if v.peopleItem(it[0], it[1]) {
@@ -717,6 +727,26 @@ func (st *state) voice(v view) {
 	}
 	if !ctx && !avoidCtx {
 		return
+	}
+	for k := 0; k < v.n(); k++ {
+		w := v.w(k)
+		if w != "avoid" && w != "never" && w != "no" && w != "without" {
+			continue
+		}
+		j := k + 1
+		for j < v.n() && (v.w(j) == "sound" || v.w(j) == "be" || v.w(j) == "use" || v.w(j) == "come" || v.w(j) == "across" || v.w(j) == "as" || v.w(j) == "being" || v.w(j) == "sounding" || v.w(j) == "too" || v.w(j) == "overly" || v.w(j) == "any") {
+			j++
+		}
+		items, _ := v.listAt(j, 5)
+		for _, it := range items {
+			lexical := false
+			for x := it[0]; x < it[1]; x++ {
+				lexical = lexical || avoidWords[v.w(x)] || toneWords[v.w(x)]
+			}
+			if it[1]-it[0] <= 3 && (lexical || ctx && w != "no") {
+				st.add("brand_voice.avoid", v.text(it[0], it[1]), 0.6, v.src(it[0], it[1]))
+			}
+		}
 	}
 	for k := 0; k < v.n(); k++ {
 		w := v.w(k)

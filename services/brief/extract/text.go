@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -18,6 +19,7 @@ type token struct {
 	upper      bool   // starts with an upper-case letter
 	num        bool   // all digits (with , or . between them)
 	filler     bool   // a voice filler ("um", "you know"), skipped by the rules
+	link       bool   // part of an e-mail address or URL, which patterns read
 }
 
 // msgText is one message made ready for the rules.
@@ -42,6 +44,16 @@ func newMsgText(m Message) *msgText {
 	}
 	t.byteAt[len(m.Text)] = ri
 	t.tokenise()
+	for _, re := range []*regexp.Regexp{reEmail, reURL} {
+		for _, m := range re.FindAllStringIndex(m.Text, -1) {
+			a, b := t.byteAt[m[0]], t.byteAt[m[1]]
+			for i := range t.toks {
+				if t.toks[i].start < b && t.toks[i].end > a {
+					t.toks[i].link = true
+				}
+			}
+		}
+	}
 	t.markFillers()
 	t.splitSentences()
 	return t
