@@ -71,7 +71,7 @@ func (t *msgText) src(a, b int) Source {
 }
 
 func (st *state) contacts(t *msgText) {
-	text := string(t.runes)
+	text := t.str
 	var taken [][2]int
 	overlaps := func(a, b int) bool {
 		for _, s := range taken {
@@ -229,7 +229,7 @@ type priceMatch struct {
 }
 
 func (st *state) readPrices(t *msgText) {
-	text := string(t.runes)
+	text := t.str
 	var ms []priceMatch
 	addM := func(a, b int, amt int64, cur string) {
 		if cur == "" || amt <= 0 {

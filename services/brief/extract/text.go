@@ -27,6 +27,7 @@ type msgText struct {
 	id     string
 	voice  bool
 	runes  []rune
+	str    string // string(runes)
 	toks   []token
 	sents  [][2]int // token index ranges [from, to)
 	byteAt []int    // code point index of each byte offset of the text
@@ -34,18 +35,22 @@ type msgText struct {
 
 func newMsgText(m Message) *msgText {
 	t := &msgText{id: m.ID, voice: m.Kind == "voice_transcript", runes: []rune(m.Text)}
-	t.byteAt = make([]int, len(m.Text)+1)
+	// Patterns run on the code points re-encoded (invalid UTF-8 bytes
+	// become U+FFFD), so byte offsets map back one to one.
+	t.str = string(t.runes)
+	s := t.str
+	t.byteAt = make([]int, len(s)+1)
 	ri := 0
-	for bi := range m.Text {
-		for j := bi; j < len(m.Text) && (j == bi || !isRuneStart(m.Text[j])); j++ {
+	for bi := range s {
+		for j := bi; j < len(s) && (j == bi || !isRuneStart(s[j])); j++ {
 			t.byteAt[j] = ri
 		}
 		ri++
 	}
-	t.byteAt[len(m.Text)] = ri
+	t.byteAt[len(s)] = ri
 	t.tokenise()
 	for _, re := range []*regexp.Regexp{reEmail, reURL} {
-		for _, m := range re.FindAllStringIndex(m.Text, -1) {
+		for _, m := range re.FindAllStringIndex(s, -1) {
 			a, b := t.byteAt[m[0]], t.byteAt[m[1]]
 			for i := range t.toks {
 				if t.toks[i].start < b && t.toks[i].end > a {
