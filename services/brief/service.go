@@ -435,6 +435,18 @@ func (s *Service) Proposals(ctx context.Context, tx pgx.Tx, m access.Membership,
 	return out, next, nil
 }
 
+// Proposal returns one proposal.
+func (s *Service) Proposal(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) (Proposal, error) {
+	if err := m.Need(access.ScopeBriefRead); err != nil {
+		return Proposal{}, err
+	}
+	p, err := storeIn(tx).proposal(ctx, m.OrgID, id, false)
+	if err != nil {
+		return Proposal{}, fmt.Errorf("brief proposal: %w", err)
+	}
+	return p, nil
+}
+
 // Accept applies a pending proposal as a new version (its fields of origin
 // proposal, confidence 1) and marks it accepted. A proposal made on an
 // older version than the Brief's current one is a Conflict: the section
