@@ -27,6 +27,7 @@ import (
 	"github.com/xentri/xentri/internal/idempotency"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services/automation"
+	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
 	"github.com/xentri/xentri/services/notification"
@@ -79,6 +80,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 	limiter := cache.NewRateLimiter(rdb, "test:"+uuid.NewString()+":")
 	keys := &idempotency.Store{DB: d.App, StaleAfter: 2 * time.Minute}
 	leads := &sales.Service{DB: d.App, Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop(), HighValue: 100000}
+	briefs := &brief.Service{DB: d.App, Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop(), Sales: leads}
 	automations := &automation.Service{DB: d.App, Registry: hooks}
 	deadLetters := &ops.Service{}
 	cfg := Config{
@@ -102,6 +104,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Tokens{Core: svc},
 			&Notifications{Service: &notification.Service{}},
 			&Leads{Sales: leads},
+			&Brief{Brief: briefs},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},
 			&Workflows{Automation: automations},

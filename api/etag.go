@@ -8,7 +8,8 @@ import (
 )
 
 // conditionalGET gives every successful GET a strong ETag computed from its
-// body and `Cache-Control: private, no-cache` (cache it, but ask again), and
+// body (unless the handler set one of its own, such as the Brief's version)
+// and `Cache-Control: private, no-cache` (cache it, but ask again), and
 // answers 304 Not Modified when If-None-Match already names it: a client
 // polling an unchanged list downloads nothing.
 func conditionalGET(next http.Handler) http.Handler {
@@ -24,9 +25,12 @@ func conditionalGET(next http.Handler) http.Handler {
 			buf.flush(w)
 			return
 		}
-		sum := sha256.Sum256(buf.body.Bytes())
-		etag := `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
-		buf.header.Set("ETag", etag)
+		etag := buf.header.Get("ETag")
+		if etag == "" {
+			sum := sha256.Sum256(buf.body.Bytes())
+			etag = `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`
+			buf.header.Set("ETag", etag)
+		}
 		if buf.header.Get("Cache-Control") == "" {
 			buf.header.Set("Cache-Control", "private, no-cache")
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/sales"
 )
@@ -72,6 +73,12 @@ func attackBody(method, route string, attackerEmail string) any {
 		return map[string]any{"status": "won"}
 	case method == http.MethodPost && strings.HasSuffix(route, "/snooze"):
 		return map[string]any{"until": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339)}
+	case method == http.MethodPut && strings.Contains(route, "/brief/sections/"):
+		return map[string]any{"fields": map[string]any{"business_name": "Pwned"}}
+	case method == http.MethodPost && strings.HasSuffix(route, "/proposals"):
+		return map[string]any{"fields": map[string]any{"business_name": "Pwned"}}
+	case method == http.MethodPost && strings.HasSuffix(route, "/reject"):
+		return map[string]any{"reason": "pwned"}
 	case method == http.MethodPut && strings.HasSuffix(route, "/settings/sales"):
 		return map[string]any{"followup_cadence_days": []int{300}}
 	case method == http.MethodPost && strings.HasSuffix(route, "/redrive"):
@@ -136,6 +143,17 @@ func TestTenantIsolationSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A Brief of the victim's with a pending proposal: the brief routes
+	// have real targets too.
+	b.composeBrief(t, victim.orgID, map[string]any{"identity.business_name": "Victim Customer Bakery"})
+	_, proposals := b.composeBrief(t, victim.orgID, map[string]any{"sales.follow_up_days": []int{1, 4}})
+	if len(proposals) != 0 {
+		t.Fatalf("an extracted value made a proposal: %+v", proposals)
+	}
+	res = b.do(t, req{method: "POST", path: "/api/v1/brief/sections/goals/proposals", token: victim.token, org: vOrg,
+		body: map[string]any{"fields": map[string]any{"goals": []string{"Victim Customer goals"}}}})
+	victimProposalID := decodeData[brief.Proposal](t, res).ID.String()
+
 	before := b.snapshot(t, victim.orgID)
 	bad := b.badTokens(t, attacker)
 
@@ -146,7 +164,8 @@ func TestTenantIsolationSuite(t *testing.T) {
 		}
 		key := method + " " + route
 		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID,
-			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID).Replace(route)
+			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID, "{proposalID}", victimProposalID,
+			"{n}", "1", "{sectionId}", "identity", "{category}", "website").Replace(route)
 		body := attackBody(method, route, attacker.email)
 		attemptAt := func(path, name, token, org string) result {
 			r := b.do(t, req{method: method, path: path, body: body, token: token, org: org,
@@ -192,7 +211,8 @@ func TestTenantIsolationSuite(t *testing.T) {
 		expect("API token of another org", attempt("API token of another org", attackerAPIToken, vOrg), http.StatusForbidden)
 		// The victim's objects named from the attacker's own org: as if they
 		// did not exist.
-		if strings.Contains(route, "{leadID}") || strings.Contains(route, "{deadLetterID}") || strings.Contains(route, "{tokenID}") {
+		if strings.Contains(route, "{leadID}") || strings.Contains(route, "{deadLetterID}") || strings.Contains(route, "{tokenID}") ||
+			strings.Contains(route, "{proposalID}") || strings.Contains(route, "{n}") || strings.Contains(route, "{category}") {
 			if strings.Contains(route, "{orgID}") {
 				path = strings.ReplaceAll(path, vOrg, aOrg)
 			}

@@ -30,6 +30,7 @@ import (
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services/automation"
+	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
 	"github.com/xentri/xentri/services/notification"
@@ -258,6 +259,8 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	automations := &automation.Service{DB: d.db, Registry: hooks, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link}
 	leads := &sales.Service{DB: d.db, Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log,
 		Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link, HighValue: cfg.HighValueLead, FollowUpDay: cfg.FollowUpDay}
+	// The Universal Brief hands each version's follow-up cadence to sales.
+	briefs := &brief.Service{DB: d.db, Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log, Sales: leads}
 	// One dead-letter service: the org's view and the operator's.
 	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
 
@@ -281,6 +284,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Tokens{Core: d.core},
 		&api.Notifications{Service: &notification.Service{}},
 		&api.Leads{Sales: leads},
+		&api.Brief{Brief: briefs},
 		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},
 		&api.DeadLetters{Ops: deadLetters},
 		&api.Workflows{Automation: automations},
