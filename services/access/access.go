@@ -47,12 +47,14 @@ const (
 	ScopeWorkflowsStart    = "workflows:start"
 	ScopeLeadsRead         = "leads:read"
 	ScopeLeadsWrite        = "leads:write"
+	ScopeBriefRead         = "brief:read"
+	ScopeBriefWrite        = "brief:write"
 )
 
 // Scopes lists every scope, in the order the API documents them.
 func Scopes() []string {
 	return []string{ScopeOrgsRead, ScopeMembersRead, ScopeMembersWrite, ScopeIntegrationsRead, ScopeIntegrationsWrite,
-		ScopeWorkflowsStart, ScopeLeadsRead, ScopeLeadsWrite}
+		ScopeWorkflowsStart, ScopeLeadsRead, ScopeLeadsWrite, ScopeBriefRead, ScopeBriefWrite}
 }
 
 // Principal is who is calling: a signed-in user, or an API token acting for

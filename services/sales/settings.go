@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/xentri/xentri/services"
@@ -13,13 +14,14 @@ import (
 )
 
 // Settings are an org's sales settings. Today they hold the follow-up
-// cadence; the Universal Brief's sales context will write them too.
+// cadence, which the owner sets by hand or the Universal Brief's sales
+// pipeline context sets (ApplyBriefCadence) until the owner does.
 type Settings struct {
 	// FollowUpCadenceDays are the days after a lead arrives (or is
 	// contacted) when its follow-ups fall due, strictly increasing.
 	FollowUpCadenceDays []int `json:"followup_cadence_days"`
-	// Source says where the cadence comes from: "org" (set by the org) or
-	// "default".
+	// Source says where the cadence comes from: "org" (set by the org's
+	// owner or an admin), "brief" (from the Universal Brief) or "default".
 	Source    string     `json:"source"`
 	UpdatedAt *time.Time `json:"updated_at"`
 }
@@ -58,6 +60,24 @@ func (s *Service) PutSettings(ctx context.Context, tx pgx.Tx, m access.Membershi
 		return Settings{}, fmt.Errorf("put sales settings: %w", err)
 	}
 	return set, nil
+}
+
+// ApplyBriefCadence sets the org's follow-up cadence from its Universal
+// Brief (the sales pipeline context), in the Brief's transaction. It writes
+// only when the org has no settings yet or the Brief set the ones it has: a
+// cadence the owner set by hand stays, and applied is false. The days are
+// validated as PutSettings validates them. Like PutSettings, it applies to
+// leads created from now on.
+func (s *Service) ApplyBriefCadence(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, days []int) (applied bool, err error) {
+	if msg := validCadence(days); msg != "" {
+		return false, &services.Error{Code: services.Invalid, Message: "The Brief's follow-up cadence " + msg + ".",
+			Fields: map[string]string{"sales.follow_up_days": msg}}
+	}
+	applied, err = storeIn(tx).putBriefCadence(ctx, orgID, days)
+	if err != nil {
+		return false, fmt.Errorf("apply the brief's cadence: %w", err)
+	}
+	return applied, nil
 }
 
 func validCadence(days []int) string {

@@ -190,12 +190,33 @@ func (s store) putSettings(ctx context.Context, orgID uuid.UUID, cadence []int, 
 	return settingsFromRow(row), nil
 }
 
+// putBriefCadence writes the Brief's cadence unless the owner set one by
+// hand; applied is false when they did.
+func (s store) putBriefCadence(ctx context.Context, orgID uuid.UUID, cadence []int) (applied bool, err error) {
+	days := make([]int32, len(cadence))
+	for i, d := range cadence {
+		days[i] = int32(d)
+	}
+	_, err = s.q.PutBriefSalesCadence(ctx, dbsqlc.PutBriefSalesCadenceParams{OrgID: orgID, FollowupCadenceDays: days})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, db.Interpret("put the brief's sales cadence", err, nil)
+	}
+	return true, nil
+}
+
 func settingsFromRow(r dbsqlc.SalesSetting) Settings {
 	days := make([]int, len(r.FollowupCadenceDays))
 	for i, d := range r.FollowupCadenceDays {
 		days[i] = int(d)
 	}
-	return Settings{FollowUpCadenceDays: days, Source: "org", UpdatedAt: &r.UpdatedAt}
+	source := "org"
+	if r.SetBy == "brief" {
+		source = "brief"
+	}
+	return Settings{FollowUpCadenceDays: days, Source: source, UpdatedAt: &r.UpdatedAt}
 }
 
 func leadFromRow(r dbsqlc.Lead) Lead {

@@ -48,6 +48,57 @@ type AuthSession struct {
 	UpdatedAt  time.Time
 }
 
+type Brief struct {
+	ID             uuid.UUID
+	OrgID          uuid.UUID
+	CurrentVersion int32
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type BriefContext struct {
+	ID        uuid.UUID
+	OrgID     uuid.UUID
+	Version   int32
+	Category  string
+	Data      []byte
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type BriefProposal struct {
+	ID              uuid.UUID
+	OrgID           uuid.UUID
+	BriefID         uuid.UUID
+	Section         string
+	Kind            string
+	BasedOnVersion  int32
+	Fields          []byte
+	Instruction     *string
+	Status          string
+	Reason          *string
+	AcceptedVersion *int32
+	DecidedBy       *uuid.UUID
+	DecidedAt       *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+type BriefVersion struct {
+	ID           uuid.UUID
+	OrgID        uuid.UUID
+	BriefID      uuid.UUID
+	Number       int32
+	Data         []byte
+	AuthorType   string
+	AuthorID     string
+	Summary      string
+	Changes      []byte
+	RestoredFrom *int32
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type CallerIdempotencyKey struct {
 	ID              uuid.UUID
 	Scope           string
@@ -209,6 +260,7 @@ type SalesSetting struct {
 	UpdatedBy           *uuid.UUID
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
+	SetBy               string
 }
 
 type SystemEvent struct {

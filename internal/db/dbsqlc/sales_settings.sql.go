@@ -13,7 +13,7 @@ import (
 
 const getSalesSettings = `-- name: GetSalesSettings :one
 
-SELECT org_id, followup_cadence_days, updated_by, created_at, updated_at FROM sales_settings WHERE org_id = $1
+SELECT org_id, followup_cadence_days, updated_by, created_at, updated_at, set_by FROM sales_settings WHERE org_id = $1
 `
 
 // Tenant queries (db.InTenant).
@@ -26,16 +26,48 @@ func (q *Queries) GetSalesSettings(ctx context.Context, orgID uuid.UUID) (SalesS
 		&i.UpdatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SetBy,
+	)
+	return i, err
+}
+
+const putBriefSalesCadence = `-- name: PutBriefSalesCadence :one
+INSERT INTO sales_settings (org_id, followup_cadence_days, updated_by, set_by)
+VALUES ($1, $2, NULL, 'brief')
+ON CONFLICT (org_id) DO UPDATE
+   SET followup_cadence_days = EXCLUDED.followup_cadence_days, updated_by = NULL, updated_at = now()
+ WHERE sales_settings.set_by = 'brief'
+RETURNING org_id, followup_cadence_days, updated_by, created_at, updated_at, set_by
+`
+
+type PutBriefSalesCadenceParams struct {
+	OrgID               uuid.UUID
+	FollowupCadenceDays []int32
+}
+
+// The Brief's cadence, written only over no settings or the Brief's own:
+// no row when the owner set the cadence by hand.
+func (q *Queries) PutBriefSalesCadence(ctx context.Context, arg PutBriefSalesCadenceParams) (SalesSetting, error) {
+	row := q.db.QueryRow(ctx, putBriefSalesCadence, arg.OrgID, arg.FollowupCadenceDays)
+	var i SalesSetting
+	err := row.Scan(
+		&i.OrgID,
+		&i.FollowupCadenceDays,
+		&i.UpdatedBy,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.SetBy,
 	)
 	return i, err
 }
 
 const putSalesSettings = `-- name: PutSalesSettings :one
-INSERT INTO sales_settings (org_id, followup_cadence_days, updated_by)
-VALUES ($1, $2, $3)
+INSERT INTO sales_settings (org_id, followup_cadence_days, updated_by, set_by)
+VALUES ($1, $2, $3, 'owner')
 ON CONFLICT (org_id) DO UPDATE
-   SET followup_cadence_days = EXCLUDED.followup_cadence_days, updated_by = EXCLUDED.updated_by, updated_at = now()
-RETURNING org_id, followup_cadence_days, updated_by, created_at, updated_at
+   SET followup_cadence_days = EXCLUDED.followup_cadence_days, updated_by = EXCLUDED.updated_by,
+       set_by = 'owner', updated_at = now()
+RETURNING org_id, followup_cadence_days, updated_by, created_at, updated_at, set_by
 `
 
 type PutSalesSettingsParams struct {
@@ -44,6 +76,7 @@ type PutSalesSettingsParams struct {
 	UpdatedBy           *uuid.UUID
 }
 
+// The owner's (or an admin's) cadence: from now on the Brief leaves it be.
 func (q *Queries) PutSalesSettings(ctx context.Context, arg PutSalesSettingsParams) (SalesSetting, error) {
 	row := q.db.QueryRow(ctx, putSalesSettings, arg.OrgID, arg.FollowupCadenceDays, arg.UpdatedBy)
 	var i SalesSetting
@@ -53,6 +86,7 @@ func (q *Queries) PutSalesSettings(ctx context.Context, arg PutSalesSettingsPara
 		&i.UpdatedBy,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.SetBy,
 	)
 	return i, err
 }
