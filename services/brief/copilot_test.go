@@ -304,4 +304,3 @@ func TestGenerateFromATextKeepsTheOwnersValue(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
