@@ -524,8 +524,11 @@ func (c *Copilot) Compose(ctx context.Context, r activities.ComposeRequest) (act
 		return activities.BriefResult{}, &services.Error{Code: services.Invalid, Message: "A brief generation needs a valid org id.", Err: err}
 	}
 	author, summary := Author{Type: AuthorUser, ID: r.Author}, "Generated from a text."
-	if r.Author == AuthorCopilot || r.Author == "" {
+	switch r.Author {
+	case AuthorCopilot:
 		author = Author{Type: AuthorCopilot, ID: r.SessionID}
+	case "": // an automation (the brief.generate hook)
+		author = Author{Type: AuthorUser, ID: "automation"}
 	}
 	if r.SessionID != "" {
 		summary = "Generated from co-pilot session " + r.SessionID + "."
