@@ -44,6 +44,17 @@ func Hooks() (*automation.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
+	// n8n can make the Brief from a session or from words it gathered
+	// elsewhere (a form, an e-mail), as POST /api/v1/brief/generate does.
+	err = automation.Register(reg, "brief.generate", schema("brief.generate"), workflows.BriefGenerate, automation.WithOrg(),
+		automation.WithWorkflowID(func(org uuid.UUID, in map[string]any) (string, error) {
+			request, _ := in["request_id"].(string)
+			return workflows.BriefGenerateWorkflowID(org.String(), request), nil
+		}),
+		automation.WithEntity("brief", func(org uuid.UUID, _ map[string]any) (string, error) { return org.String(), nil }))
+	if err != nil {
+		return nil, err
+	}
 	return reg, nil
 }
 

@@ -8,14 +8,18 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/rs/zerolog"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/xentri/xentri/activities"
 	"github.com/xentri/xentri/internal/blob"
+	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/services/brief"
+	"github.com/xentri/xentri/services/brief/extract"
 	"github.com/xentri/xentri/services/ops"
 	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/workflows"
@@ -30,6 +34,11 @@ type Deps struct {
 	// FollowUpDay is how long a day of the follow-up cadence lasts
 	// (XENTRI_FOLLOWUP_DAY); 24h when zero.
 	FollowUpDay time.Duration
+	// Engine reads the owner's words for the co-pilot and brief generation
+	// (XENTRI_AI_ENGINE: the rules engine, or an OpenAI-compatible one).
+	Engine extract.Engine
+	// Log is where the brief context reports facts it skipped.
+	Log zerolog.Logger
 }
 
 // New returns a worker for taskQueue with every workflow and activity
@@ -59,6 +68,8 @@ func Workflows() []any {
 	return []any{
 		workflows.Diagnostics,
 		workflows.LeadFollowUp,
+		workflows.CopilotSession,
+		workflows.BriefGenerate,
 	}
 }
 
@@ -73,5 +84,9 @@ func Register(r sdkworker.Registry, deps Deps) {
 		"object_storage": deps.Blob.Ping,
 	}})
 	r.RegisterActivity(&activities.Sales{FollowUps: &sales.FollowUps{DB: deps.DB, Events: deps.Events, Day: deps.FollowUpDay}})
+	briefs := &brief.Service{DB: deps.DB, Events: deps.Events, Cache: cache.NewReadCache(deps.Redis), Log: deps.Log,
+		Sales: &sales.Service{DB: deps.DB, Events: deps.Events, Log: deps.Log}}
+	copilot := &brief.Copilot{DB: deps.DB, Brief: briefs, Engine: deps.Engine}
+	r.RegisterActivity(&activities.Brief{Copilot: copilot, Generation: copilot})
 	r.RegisterActivity(&activities.DeadLetters{Store: &ops.Recorder{DB: deps.DB, Events: deps.Events, Redis: deps.Redis}})
 }

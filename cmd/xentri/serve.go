@@ -179,7 +179,13 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 			log.Warn().Err(err).Msg("could not register the search attributes; add them with `temporal operator search-attribute create`")
 		}
 		cancel()
-		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob, Events: d.events, FollowUpDay: cfg.FollowUpDay}, cfg.ShutdownTimeout)
+		engine, err := engineFrom(cfg)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob, Events: d.events,
+			FollowUpDay: cfg.FollowUpDay, Engine: engine, Log: log}, cfg.ShutdownTimeout)
 		if err := w.Start(); err != nil {
 			ln.Close()
 			return fmt.Errorf("start worker: %w", err)

@@ -67,6 +67,8 @@ type Config struct {
 
 	HighValueLead int64
 	FollowUpDay   time.Duration
+	// CopilotIdle ends a co-pilot session nobody wrote to for this long.
+	CopilotIdle time.Duration
 
 	StreamPartitions int
 	StreamMaxLen     int64
@@ -144,6 +146,7 @@ var Vars = []Var{
 	{"XENTRI_N8N_SUBSCRIPTIONS", "", "comma-separated type-pattern=url subscriptions for every org, e.g. xentri.lead.*=http://127.0.0.1:5678/webhook/leads"},
 	{"XENTRI_OUTBOUND_ALLOW", "", "comma-separated CIDRs (10.20.0.0/16, fd00::/8) of non-public addresses that orgs' own webhook subscriptions may still be delivered to; every other loopback, private, link-local or special-purpose address is refused when the connection is made, whatever DNS said when the subscription was made. XENTRI_ENV=local allows every address; XENTRI_N8N_SUBSCRIPTIONS URLs are the operator's and are not checked"},
 	{"XENTRI_FOLLOWUP_DAY", "24h", "how long a day of the follow-up cadence lasts (Go duration); shorten it (e.g. 10s) in development to watch follow-ups fire"},
+	{"XENTRI_COPILOT_IDLE", "168h", "a co-pilot session nobody writes to for this long ends itself, and its Brief is generated (Go duration)"},
 	{"XENTRI_HIGH_VALUE_LEAD", "100000", "a new lead worth at least this much, in minor units (cents) of its currency, notifies the org; 0 turns it off"},
 	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
 	{"XENTRI_AI_ENGINE", "rules", "what turns the owner's words into the Universal Brief: rules (offline, deterministic) or openai (any OpenAI-compatible chat-completions endpoint, XENTRI_LLM_*; contact details still come from the rules)"},
@@ -203,6 +206,7 @@ func Load(getenv Getenv) (Config, error) {
 
 		HighValueLead: int64(r.intRange("XENTRI_HIGH_VALUE_LEAD", 0, 1<<50)),
 		FollowUpDay:   r.duration("XENTRI_FOLLOWUP_DAY", time.Second, 30*24*time.Hour),
+		CopilotIdle:   r.duration("XENTRI_COPILOT_IDLE", time.Second, 365*24*time.Hour),
 
 		StreamPartitions: r.intRange("XENTRI_STREAM_PARTITIONS", 1, 1024),
 		StreamMaxLen:     int64(r.intRange("XENTRI_STREAM_MAXLEN", 1000, 1<<30)),

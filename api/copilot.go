@@ -1,0 +1,117 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xentri/xentri/activities"
+	"github.com/xentri/xentri/services/access"
+	"github.com/xentri/xentri/services/brief"
+	"github.com/xentri/xentri/services/paging"
+)
+
+// Copilot is the Strategy Co-pilot (services/brief/copilot.go): sessions,
+// each message an Update of the session's workflow that answers with the
+// co-pilot's reply, and brief generation from a session or a text.
+type Copilot struct {
+	Copilot *brief.Copilot
+}
+
+// Routes mounts the co-pilot routes (a Tenant context).
+func (h *Copilot) Routes(r chi.Router) {
+	r.Post("/copilot/sessions", inTenant(h.start))
+	r.Get("/copilot/sessions", inTenant(h.list))
+	r.Get("/copilot/sessions/{sessionID}", inTenant(h.get))
+	r.Post("/copilot/sessions/{sessionID}/messages", inTenant(h.send))
+	r.Post("/copilot/sessions/{sessionID}/finish", inTenant(h.finish))
+	r.Post("/brief/generate", inTenant(h.generate))
+}
+
+func (h *Copilot) start(w http.ResponseWriter, r *http.Request, t tenant) {
+	if err := DecodeOptionalJSON(r, &struct{}{}); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s, err := h.Copilot.Start(r.Context(), t.tx, t.m)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/copilot/sessions/"+s.ID.String())
+	respond(w, http.StatusCreated, s, Meta{})
+}
+
+func (h *Copilot) list(w http.ResponseWriter, r *http.Request, t tenant) {
+	listIn(w, r, t, func(ctx context.Context, tx pgx.Tx, m access.Membership, p paging.Page) ([]brief.Session, string, error) {
+		return h.Copilot.Sessions(ctx, tx, m, p)
+	})
+}
+
+func (h *Copilot) get(w http.ResponseWriter, r *http.Request, t tenant) {
+	id, err := uuidParam(r, "sessionID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s, err := h.Copilot.Transcript(r.Context(), t.tx, t.m, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, s, Meta{})
+}
+
+func (h *Copilot) send(w http.ResponseWriter, r *http.Request, t tenant) {
+	id, err := uuidParam(r, "sessionID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var in activities.CopilotMessage
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	reply, err := h.Copilot.Send(r.Context(), t.tx, t.m, id, in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, reply, Meta{})
+}
+
+func (h *Copilot) finish(w http.ResponseWriter, r *http.Request, t tenant) {
+	id, err := uuidParam(r, "sessionID")
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if err := DecodeOptionalJSON(r, &struct{}{}); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	done, err := h.Copilot.Finish(r.Context(), t.tx, t.m, id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, done, Meta{})
+}
+
+func (h *Copilot) generate(w http.ResponseWriter, r *http.Request, t tenant) {
+	var in brief.GenerateInput
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	g, err := h.Copilot.Generate(r.Context(), t.tx, t.m, in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", g.StatusURL)
+	respond(w, http.StatusAccepted, g, Meta{})
+}

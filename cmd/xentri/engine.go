@@ -1,0 +1,25 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/xentri/xentri/internal/platform/config"
+	"github.com/xentri/xentri/services/brief/extract"
+)
+
+// engineFrom builds the engine that reads the owner's words
+// (XENTRI_AI_ENGINE): the offline rules engine, or an OpenAI-compatible
+// endpoint that takes contact details from the rules engine still.
+func engineFrom(cfg config.Config) (extract.Engine, error) {
+	rules := extract.NewRules()
+	if cfg.AIEngine != "openai" {
+		return rules, nil
+	}
+	e, err := extract.NewOpenAI(extract.OpenAIConfig{
+		BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel, Timeout: cfg.LLMTimeout,
+	}, rules)
+	if err != nil {
+		return nil, fmt.Errorf("ai engine: %w", err)
+	}
+	return e, nil
+}
