@@ -105,6 +105,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Notifications{Service: &notification.Service{}},
 			&Leads{Sales: leads},
 			&Brief{Brief: briefs},
+			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs}},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},
 			&Workflows{Automation: automations},

@@ -261,6 +261,10 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link, HighValue: cfg.HighValueLead, FollowUpDay: cfg.FollowUpDay}
 	// The Universal Brief hands each version's follow-up cadence to sales.
 	briefs := &brief.Service{DB: d.db, Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log, Sales: leads}
+	// The API side of the co-pilot starts and drives sessions; the worker
+	// runs their turns with the configured engine.
+	copilot := &brief.Copilot{DB: d.db, Brief: briefs, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue,
+		Idle: cfg.CopilotIdle, WorkflowLink: link}
 	// One dead-letter service: the org's view and the operator's.
 	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
 
@@ -285,6 +289,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Notifications{Service: &notification.Service{}},
 		&api.Leads{Sales: leads},
 		&api.Brief{Brief: briefs},
+		&api.Copilot{Copilot: copilot},
 		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},
 		&api.DeadLetters{Ops: deadLetters},
 		&api.Workflows{Automation: automations},
