@@ -25,6 +25,7 @@ import (
 	sdkworker "go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/xentri/xentri/activities"
 	"github.com/xentri/xentri/api"
 	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/cache"
@@ -33,6 +34,7 @@ import (
 	"github.com/xentri/xentri/internal/platform/logging"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/services/brief/extract"
 	"github.com/xentri/xentri/services/system"
 	"github.com/xentri/xentri/worker"
 	"github.com/xentri/xentri/workflows"
@@ -81,6 +83,20 @@ func (b *testBundle) orgWithLead(t *testing.T, cadence []int32) (org, lead uuid.
 	return org, lead
 }
 
+// copilotSession stores an open co-pilot session of org.
+func (b *testBundle) copilotSession(t *testing.T, org uuid.UUID) uuid.UUID {
+	t.Helper()
+	id := uuid.New()
+	err := b.db.App.InTenant(context.Background(), org, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := dbsqlc.New(tx).CreateCopilotSession(ctx, dbsqlc.CreateCopilotSessionParams{ID: id, OrgID: org})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func setup(t *testing.T) *testBundle {
 	t.Helper()
 	d := testenv.DB(t)
@@ -109,7 +125,8 @@ func setup(t *testing.T) *testBundle {
 	t.Cleanup(c.Close)
 
 	b := &testBundle{temporal: c, taskQueue: "test-" + uuid.NewString(), logs: logs, db: d}
-	w := worker.New(c, b.taskQueue, worker.Deps{DB: d.App, Redis: redisClient, Blob: store, Events: &events.Writer{Log: zerolog.Nop()}}, 5*time.Second)
+	w := worker.New(c, b.taskQueue, worker.Deps{DB: d.App, Redis: redisClient, Blob: store, Events: &events.Writer{Log: zerolog.Nop()},
+		Engine: extract.NewRules(), Log: zerolog.Nop()}, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -273,6 +290,42 @@ func recordHistories(t *testing.T) {
 		"lead_followup_steps_fire.json": func() client.WorkflowRun {
 			org, lead := b.orgWithLead(t, []int32{1, 2})
 			return start(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: org.String(), LeadID: lead.String(), Day: time.Second})
+		},
+		// A co-pilot session: two messages as Updates (one of them sent
+		// twice), then finish, which starts the brief generation as a child.
+		"copilot_session_two_turns_finished.json": func() client.WorkflowRun {
+			org, _ := b.orgWithLead(t, []int32{1})
+			session := b.copilotSession(t, org)
+			run, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CopilotSessionWorkflowID(session.String()), TaskQueue: b.taskQueue,
+				TypedSearchAttributes: itemporal.Attributes(org.String(), "copilot_session", session.String())},
+				workflows.CopilotSession, workflows.CopilotSessionInput{OrgID: org.String(), SessionID: session.String()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			update := func(name, id string, args ...any) {
+				h, err := b.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), RunID: run.GetRunID(),
+					UpdateID: id, UpdateName: name, Args: args, WaitForStage: client.WorkflowUpdateStageCompleted})
+				if err == nil {
+					err = h.Get(ctx, nil)
+				}
+				if err != nil {
+					t.Fatalf("%s %s: %v", name, id, err)
+				}
+			}
+			update(workflows.UpdateCopilotMessage, "m1", activities.CopilotMessage{ClientMessageID: "m1", Kind: "text",
+				Text: "We are Harbour Yoga, a small yoga studio in Galway, Ireland, since 2018."})
+			update(workflows.UpdateCopilotMessage, "m2", activities.CopilotMessage{ClientMessageID: "m2", Kind: "voice_transcript",
+				Text: "um so we do beginner classes and, uh, prenatal yoga, mostly for office workers"})
+			update(workflows.UpdateCopilotMessage, "m2-again", activities.CopilotMessage{ClientMessageID: "m2", Kind: "voice_transcript",
+				Text: "um so we do beginner classes and, uh, prenatal yoga, mostly for office workers"})
+			update(workflows.UpdateCopilotFinish, "finish")
+			return run
+		},
+		// A brief generation from a text, as POST /brief/generate starts it.
+		"brief_generate_from_text.json": func() client.WorkflowRun {
+			org, _ := b.orgWithLead(t, []int32{1})
+			return start(workflows.BriefGenerate, activities.BriefRequest{OrgID: org.String(), RequestID: "recording", Author: "",
+				Text: "Northside Plumbing fixes leaks and boilers in Leeds. Call +44 113 496 0000 or email help@northside.example."})
 		},
 	}
 	for file, scenario := range scenarios {
