@@ -185,7 +185,7 @@ func (st *state) businessName(v view) {
 	case (next == "is" || next == "are") && (v.w(e+1) == "a" || v.w(e+1) == "an" || v.w(e+1) == "your"):
 		take(0, e, 0.7)
 	case next == "-" || next == "—" || next == "|" || next == "(" || next == "," && v.businessy(0, e, nil) || e == v.n() && (e >= 2 || v.businessy(0, e, nil)) && v.t.sents[0][0] == v.ix[0]:
-		if v.t.toks[v.ix[0]].start > 0 && v.businessy(0, e, nil) == false && e < 2 {
+		if v.t.toks[v.ix[0]].start > 0 && !v.businessy(0, e, nil) && e < 2 {
 			return
 		}
 		if v.businessy(0, e, nil) || v.t.sents[0][0] == v.ix[0] {
@@ -445,13 +445,11 @@ var locCues = set("in", "based", "located", "from", "near", "around", "across", 
 
 func (st *state) location(v view) {
 	type group struct {
-		loc        Location
-		code       string
-		a, b       int
-		parts      int
-		cue        int
-		srcs       []Source
-		lastFilled string
+		loc   Location
+		code  string
+		a, b  int
+		parts int
+		cue   int
 	}
 	allLower := !v.t.hasUpper()
 	var best *group

@@ -65,14 +65,6 @@ var cities = map[string]string{
 	"lagos": "NG", "mumbai": "IN", "bangalore": "IN", "singapore": "SG", "mexico city": "MX", "tokyo": "JP",
 }
 
-// countryCurrency is the currency of "dollars" (and of a bare amount) in a
-// country.
-var countryCurrency = map[string]string{
-	"US": "USD", "CA": "CAD", "AU": "AUD", "NZ": "NZD", "SG": "SGD", "GB": "GBP", "IE": "EUR", "PT": "EUR", "ES": "EUR", "FR": "EUR",
-	"DE": "EUR", "IT": "EUR", "NL": "EUR", "BE": "EUR", "AT": "EUR", "FI": "EUR", "GR": "EUR", "CH": "CHF", "SE": "SEK", "NO": "NOK",
-	"DK": "DKK", "PL": "PLN", "ZA": "ZAR", "IN": "INR", "MX": "MXN", "BR": "BRL", "KE": "KES", "NG": "NGN", "JP": "JPY",
-}
-
 // placeKind says what a known name is: "city", "region", "country" or "".
 func placeKind(low string, upper bool, raw string) (string, string) {
 	if c, ok := cities[low]; ok {

@@ -693,7 +693,7 @@ func (v view) goalItems(start int) [][2]int {
 		for b > g[0] && (!v.isWord(b-1) || itemTail[v.w(b-1)] && v.w(b-1) != "more") {
 			b--
 		}
-		if b-g[0] >= 2 || (b-g[0] == 1 && goalVerbs[v.w(g[0])] == false && b > g[0]) {
+		if b-g[0] >= 2 || (b-g[0] == 1 && !goalVerbs[v.w(g[0])] && b > g[0]) {
 			keep = append(keep, [2]int{g[0], b})
 		}
 	}
