@@ -88,6 +88,20 @@ func LLMOptions() workflow.ActivityOptions {
 	}
 }
 
+// LocalDatabaseOptions: a short local activity (Postgres and in-process
+// work, such as a co-pilot turn with the rules engine), run inside the
+// workflow task so it costs no activity task round trip; retried like
+// DatabaseOptions.
+func LocalDatabaseOptions() workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
+			MaximumAttempts: 10, NonRetryableErrorTypes: final(),
+		},
+	}
+}
+
 // KeepAlive heartbeats every interval until the returned stop is called
 // (or ctx ends), for a long activity blocked in one call, such as an
 // upload or a model's answer. Call stop before returning.

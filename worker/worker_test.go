@@ -83,6 +83,37 @@ func (b *testBundle) orgWithLead(t *testing.T, cadence []int32) (org, lead uuid.
 	return org, lead
 }
 
+// copilotScenario runs a co-pilot session of two turns to its finish.
+func copilotScenario(t *testing.T, b *testBundle, local bool) client.WorkflowRun {
+	ctx := context.Background()
+	org, _ := b.orgWithLead(t, []int32{1})
+	session := b.copilotSession(t, org)
+	run, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CopilotSessionWorkflowID(session.String()), TaskQueue: b.taskQueue,
+		TypedSearchAttributes: itemporal.Attributes(org.String(), "copilot_session", session.String())},
+		workflows.CopilotSession, workflows.CopilotSessionInput{OrgID: org.String(), SessionID: session.String(), LocalTurns: local})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := func(name, id string, args ...any) {
+		h, err := b.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), RunID: run.GetRunID(),
+			UpdateID: id, UpdateName: name, Args: args, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			t.Fatalf("%s %s: %v", name, id, err)
+		}
+	}
+	second := activities.CopilotMessage{ClientMessageID: "m2", Kind: "voice_transcript",
+		Text: "um so we do beginner classes and, uh, prenatal yoga, mostly for office workers"}
+	update(workflows.UpdateCopilotMessage, "m1", activities.CopilotMessage{ClientMessageID: "m1", Kind: "text",
+		Text: "We are Harbour Yoga, a small yoga studio in Galway, Ireland, since 2018."})
+	update(workflows.UpdateCopilotMessage, "m2", second)
+	update(workflows.UpdateCopilotMessage, "m2-again", second)
+	update(workflows.UpdateCopilotFinish, "finish")
+	return run
+}
+
 // copilotSession stores an open co-pilot session of org.
 func (b *testBundle) copilotSession(t *testing.T, org uuid.UUID) uuid.UUID {
 	t.Helper()
@@ -291,36 +322,12 @@ func recordHistories(t *testing.T) {
 			org, lead := b.orgWithLead(t, []int32{1, 2})
 			return start(workflows.LeadFollowUp, workflows.LeadFollowUpInput{OrgID: org.String(), LeadID: lead.String(), Day: time.Second})
 		},
-		// A co-pilot session: two messages as Updates (one of them sent
-		// twice), then finish, which starts the brief generation as a child.
-		"copilot_session_two_turns_finished.json": func() client.WorkflowRun {
-			org, _ := b.orgWithLead(t, []int32{1})
-			session := b.copilotSession(t, org)
-			run, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.CopilotSessionWorkflowID(session.String()), TaskQueue: b.taskQueue,
-				TypedSearchAttributes: itemporal.Attributes(org.String(), "copilot_session", session.String())},
-				workflows.CopilotSession, workflows.CopilotSessionInput{OrgID: org.String(), SessionID: session.String()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			update := func(name, id string, args ...any) {
-				h, err := b.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), RunID: run.GetRunID(),
-					UpdateID: id, UpdateName: name, Args: args, WaitForStage: client.WorkflowUpdateStageCompleted})
-				if err == nil {
-					err = h.Get(ctx, nil)
-				}
-				if err != nil {
-					t.Fatalf("%s %s: %v", name, id, err)
-				}
-			}
-			update(workflows.UpdateCopilotMessage, "m1", activities.CopilotMessage{ClientMessageID: "m1", Kind: "text",
-				Text: "We are Harbour Yoga, a small yoga studio in Galway, Ireland, since 2018."})
-			update(workflows.UpdateCopilotMessage, "m2", activities.CopilotMessage{ClientMessageID: "m2", Kind: "voice_transcript",
-				Text: "um so we do beginner classes and, uh, prenatal yoga, mostly for office workers"})
-			update(workflows.UpdateCopilotMessage, "m2-again", activities.CopilotMessage{ClientMessageID: "m2", Kind: "voice_transcript",
-				Text: "um so we do beginner classes and, uh, prenatal yoga, mostly for office workers"})
-			update(workflows.UpdateCopilotFinish, "finish")
-			return run
-		},
+		// A co-pilot session whose turns are local activities (the rules
+		// engine) and one whose turns are activities (an LLM engine): two
+		// messages as Updates (one of them sent twice), then finish, which
+		// starts the brief generation as a child.
+		"copilot_session_local_turns_finished.json":    func() client.WorkflowRun { return copilotScenario(t, b, true) },
+		"copilot_session_activity_turns_finished.json": func() client.WorkflowRun { return copilotScenario(t, b, false) },
 		// A brief generation from a text, as POST /brief/generate starts it.
 		"brief_generate_from_text.json": func() client.WorkflowRun {
 			org, _ := b.orgWithLead(t, []int32{1})

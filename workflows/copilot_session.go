@@ -51,7 +51,11 @@ type CopilotSessionInput struct {
 	OrgID     string        `json:"org_id"`
 	SessionID string        `json:"session_id"`
 	Idle      time.Duration `json:"idle,omitempty"` // DefaultCopilotIdle when zero
-	State     *CopilotState `json:"state,omitempty"`
+	// LocalTurns runs each turn as a local activity: for a fast engine (the
+	// rules), a turn then costs no activity task round trip. An LLM engine's
+	// turns, which take seconds and want heartbeats, run as activities.
+	LocalTurns bool          `json:"local_turns,omitempty"`
+	State      *CopilotState `json:"state,omitempty"`
 }
 
 // CopilotState is where a session stands.
@@ -126,11 +130,19 @@ func CopilotSession(ctx workflow.Context, in CopilotSessionInput) (CopilotFinish
 				// Finished while this message waited for its turn.
 				return activities.CopilotReply{}, closedError(st.Status)
 			}
+			t := activities.CopilotTurn{OrgID: in.OrgID, SessionID: in.SessionID, Message: msg}
+			var run workflow.Future
+			if in.LocalTurns {
+				// By name: a method expression would make a replayer without
+				// the activities registered fail the turn instead of reading
+				// its recorded result.
+				run = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, activities.LocalDatabaseOptions()),
+					"CopilotReply", t)
+			} else {
+				run = workflow.ExecuteActivity(replyCtx, (*activities.Brief).CopilotReply, t)
+			}
 			var reply activities.CopilotReply
-			err := workflow.ExecuteActivity(replyCtx, (*activities.Brief).CopilotReply, activities.CopilotTurn{
-				OrgID: in.OrgID, SessionID: in.SessionID, Message: msg,
-			}).Get(ctx, &reply)
-			if err != nil {
+			if err := run.Get(ctx, &reply); err != nil {
 				return activities.CopilotReply{}, err
 			}
 			if !replied[msg.ClientMessageID] {
@@ -172,9 +184,13 @@ func CopilotSession(ctx workflow.Context, in CopilotSessionInput) (CopilotFinish
 		return CopilotFinished{}, err
 	}
 
+	// One timer runs to the idle deadline at a time; when it fires, a turn
+	// since may have moved the deadline, and a timer runs to the new one.
+	// Turns do not restart it: how many timers a run starts then depends
+	// on timer firings alone, never on when a turn's (local) activity
+	// completed within a workflow task, so a replay makes the same ones.
 	for st.Status == "open" {
-		lastActive := st.LastActiveAt
-		wait := idle - workflow.Now(ctx).Sub(lastActive)
+		wait := st.LastActiveAt.Add(idle).Sub(workflow.Now(ctx))
 		if wait <= 0 {
 			finishing = true
 			if err := turn.Lock(ctx); err != nil {
@@ -191,7 +207,7 @@ func CopilotSession(ctx workflow.Context, in CopilotSessionInput) (CopilotFinish
 			return turnsThisRun >= maxTurnsPerRun || workflow.GetInfo(ctx).GetContinueAsNewSuggested()
 		}
 		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool {
-			return st.Status != "open" || !st.LastActiveAt.Equal(lastActive) || finishing || longRun()
+			return st.Status != "open" || finishing || longRun()
 		}); err != nil {
 			return CopilotFinished{}, err
 		}
@@ -208,7 +224,7 @@ func CopilotSession(ctx workflow.Context, in CopilotSessionInput) (CopilotFinish
 				return CopilotFinished{}, err
 			}
 			return CopilotFinished{}, workflow.NewContinueAsNewError(ctx, CopilotSession, CopilotSessionInput{
-				OrgID: in.OrgID, SessionID: in.SessionID, Idle: in.Idle, State: &st,
+				OrgID: in.OrgID, SessionID: in.SessionID, Idle: in.Idle, LocalTurns: in.LocalTurns, State: &st,
 			})
 		}
 	}

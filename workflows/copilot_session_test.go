@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -138,6 +139,31 @@ func text(id, s string) activities.CopilotMessage {
 
 func session() workflows.CopilotSessionInput {
 	return workflows.CopilotSessionInput{OrgID: testOrg, SessionID: testSession}
+}
+
+// TestTurnsRunAsLocalActivitiesWhenAsked: the rules engine's sessions run
+// each turn inside the workflow task; the replies are the same.
+func TestTurnsRunAsLocalActivitiesWhenAsked(t *testing.T) {
+	f := newCopilotFake()
+	env := copilotEnv(f)
+	var local []string
+	env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []any) {
+		local = append(local, info.ActivityType.Name)
+	})
+	var a1, a2, fin answer
+	send(env, time.Minute, "c1", text("c1", "We're Rosa's Bakery."), &a1)
+	send(env, 2*time.Minute, "c2", text("c2", "We bake bread."), &a2)
+	finishAt(env, 3*time.Minute, &fin)
+	in := session()
+	in.LocalTurns = true
+	env.ExecuteWorkflow(workflows.CopilotSession, in)
+	res := result(t, env)
+	if !a1.completed || !a2.completed || a2.reply.Turn != 2 || res.Turns != 2 {
+		t.Fatalf("replies %+v %+v, result %+v", a1, a2, res)
+	}
+	if len(local) != 2 || local[0] != "CopilotReply" {
+		t.Fatalf("local activities run: %v, want the two turns", local)
+	}
 }
 
 func result(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.CopilotFinished {

@@ -264,7 +264,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	// The API side of the co-pilot starts and drives sessions; the worker
 	// runs their turns with the configured engine.
 	copilot := &brief.Copilot{DB: d.db, Brief: briefs, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue,
-		Idle: cfg.CopilotIdle, WorkflowLink: link}
+		Idle: cfg.CopilotIdle, WorkflowLink: link, LocalTurns: cfg.AIEngine == "rules"}
 	// One dead-letter service: the org's view and the operator's.
 	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
 

@@ -42,6 +42,9 @@ type Copilot struct {
 	Idle time.Duration
 	// WorkflowLink makes the Temporal UI address of a workflow (optional).
 	WorkflowLink func(workflowID string) string
+	// LocalTurns runs a session's turns as local activities, for a fast
+	// engine (XENTRI_AI_ENGINE=rules).
+	LocalTurns bool
 }
 
 // Session is one conversation with the co-pilot.
@@ -109,7 +112,7 @@ func (c *Copilot) Start(ctx context.Context, tx pgx.Tx, m access.Membership) (Op
 		TaskQueue:             c.TaskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		TypedSearchAttributes: itemporal.Attributes(m.OrgID.String(), "copilot_session", s.ID.String(), itemporal.SessionID.ValueSet(s.ID.String())),
-	}, workflows.CopilotSession, workflows.CopilotSessionInput{OrgID: m.OrgID.String(), SessionID: s.ID.String(), Idle: c.Idle})
+	}, workflows.CopilotSession, workflows.CopilotSessionInput{OrgID: m.OrgID.String(), SessionID: s.ID.String(), Idle: c.Idle, LocalTurns: c.LocalTurns})
 	if err != nil {
 		return Opened{}, &services.Error{Code: services.Unavailable, Message: "The co-pilot could not start; nothing was stored, try again.", Err: err}
 	}

@@ -48,7 +48,7 @@ func setupCopilot(t *testing.T) *copilotBundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.Stop)
-	cp := &brief.Copilot{DB: b.db.App, Brief: svc, Engine: extract.NewRules(), Temporal: c, TaskQueue: queue,
+	cp := &brief.Copilot{DB: b.db.App, Brief: svc, Engine: extract.NewRules(), Temporal: c, TaskQueue: queue, LocalTurns: true,
 		WorkflowLink: func(id string) string { return "http://temporal.test/" + id }}
 	return &copilotBundle{testBundle: b, svc: svc, copilot: cp, temporal: c}
 }
