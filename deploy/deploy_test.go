@@ -826,7 +826,7 @@ func loadK8s(dir string) (*k8sSet, []error) {
 }
 
 // secretKeys are the keys of the Secret xentri-secrets.
-var secretKeys = []string{"DATABASE_URL", "RELAY_DATABASE_URL", "DATABASE_MIGRATE_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY", "GOTRUE_ANON_KEY", "GOTRUE_SERVICE_ROLE_KEY", "GOTRUE_JWT_SECRET"}
+var secretKeys = []string{"DATABASE_URL", "RELAY_DATABASE_URL", "DATABASE_MIGRATE_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY", "GOTRUE_ANON_KEY", "GOTRUE_SERVICE_ROLE_KEY", "GOTRUE_JWT_SECRET", "XENTRI_LLM_API_KEY"}
 
 // checkContainerEnv checks a container's variables and returns them as the
 // process would see them (ConfigMap and secret.example values).
