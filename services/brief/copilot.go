@@ -449,6 +449,22 @@ func plain(v json.RawMessage) string {
 	if json.Unmarshal(v, &list) == nil {
 		return strings.Join(list, ", ")
 	}
+	var prices []extract.PricePoint
+	if json.Unmarshal(v, &prices) == nil && len(prices) > 0 && prices[0].Currency != "" {
+		parts := make([]string, 0, len(prices))
+		for _, p := range prices {
+			parts = append(parts, fmt.Sprintf("%s %d.%02d %s", p.Label, p.Amount/100, p.Amount%100, p.Currency))
+		}
+		return strings.Join(parts, ", ")
+	}
+	var days []int
+	if json.Unmarshal(v, &days) == nil && len(days) > 0 {
+		parts := make([]string, 0, len(days))
+		for _, d := range days {
+			parts = append(parts, fmt.Sprint(d))
+		}
+		return "after " + strings.Join(parts, ", ") + " days"
+	}
 	var loc extract.Location
 	if json.Unmarshal(v, &loc) == nil && (loc.City != "" || loc.Region != "" || loc.Country != "") {
 		var parts []string

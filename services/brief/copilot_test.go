@@ -304,3 +304,23 @@ func TestGenerateFromATextKeepsTheOwnersValue(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestTheReplySaysWhatItNotedInWords: values read back as an owner would
+// say them, not as JSON.
+func TestTheReplySaysWhatItNotedInWords(t *testing.T) {
+	t.Parallel()
+	b := setupCopilot(t)
+	s := b.start(t)
+	r, err := b.send(s.ID, "1", "We're Fluffy Paws in Austin, Texas. A full groom is $45. We text back after 1 day and again after 3 days.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Fluffy Paws", "Austin, Texas", "45.00 USD", "after 1, 3 days"} {
+		if !strings.Contains(r.Text, want) {
+			t.Errorf("the reply %q does not say %q", r.Text, want)
+		}
+	}
+	if strings.ContainsAny(r.Text, "{[") {
+		t.Errorf("the reply shows JSON: %q", r.Text)
+	}
+}

@@ -315,6 +315,12 @@ func (st *state) teamSize(v view) {
 		if v.isWord(ek) && !staffNoun(v.w(ek)) && staffNoun(v.w(ek+1)) && !strings.HasSuffix(v.w(ek), "s") && v.w(ek) != "more" {
 			ek++
 		}
+		// "me and 3 others", "myself plus two staff": the owner counts too
+		if (prev == "and" || prev == "plus") && (v.w(k-2) == "me" || v.w(k-2) == "myself" || v.w(k-2) == "i") &&
+			(v.w(ek) == "others" || v.w(ek) == "other" || staffNoun(v.w(ek))) {
+			st.set("identity.team_size", n+1, 0.75, v.src(k-2, ek+1))
+			return
+		}
 		a := k
 		switch {
 		case (prev == "of" && (v.w(k-2) == "team" || v.w(k-2) == "crew" || v.w(k-2) == "staff" || v.w(k-2) == "family")) && v.w(k-2) != "":

@@ -161,6 +161,21 @@ func TestRulesCorrectionReplacesYear(t *testing.T) {
 	}
 }
 
+// TestRulesTheOwnerCountsInTheTeam: "me and 3 others" is a team of four.
+func TestRulesTheOwnerCountsInTheTeam(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]int{
+		"hey, it's me and 3 others at Fluffy Paws": 4,
+		"Just me and two staff.":                   3,
+		"there are 5 of us":                        5,
+	} {
+		n, ok := value[int](t, extract(t, Message{ID: "a", Text: text, Kind: "text"}), "identity.team_size")
+		if !ok || n != want {
+			t.Errorf("%q: team_size = %d (%v), want %d", text, n, ok, want)
+		}
+	}
+}
+
 func TestRulesNegationIsNoOffering(t *testing.T) {
 	t.Parallel()
 	facts := extract(t, text("We do birthday cakes and cupcakes. We don't do weddings."))
