@@ -324,3 +324,33 @@ func TestTheReplySaysWhatItNotedInWords(t *testing.T) {
 		t.Errorf("the reply shows JSON: %q", r.Text)
 	}
 }
+
+// TestAGenerationThatFailsForGoodLeavesADeadLetter: like every workflow, a
+// brief generation that cannot succeed (a session with nothing said) fails
+// at once, not after retries, and leaves a dead letter to re-drive.
+func TestAGenerationThatFailsForGoodLeavesADeadLetter(t *testing.T) {
+	t.Parallel()
+	b := setupCopilot(t)
+	s := b.start(t)
+	var g brief.Generation
+	b.inTenant(t, func(ctx context.Context, tx pgx.Tx) (err error) {
+		g, err = b.copilot.Generate(ctx, tx, b.owner, brief.GenerateInput{SessionID: &s.ID})
+		return err
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	err := b.temporal.GetWorkflow(ctx, g.WorkflowID, "").Get(ctx, nil)
+	if err == nil || !strings.Contains(err.Error(), "no messages") {
+		t.Fatalf("a generation from an empty session: %v, want it to fail", err)
+	}
+	var letters int
+	for start := time.Now(); time.Since(start) < 30*time.Second && letters == 0; time.Sleep(100 * time.Millisecond) {
+		if err := b.db.Owner.QueryRow(context.Background(),
+			`SELECT count(*) FROM dead_letters WHERE org_id = $1 AND workflow_id = $2 AND workflow_type = 'BriefGenerate'`, b.org, g.WorkflowID).Scan(&letters); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if letters != 1 {
+		t.Fatalf("%d dead letters for %s, want 1", letters, g.WorkflowID)
+	}
+}
