@@ -316,6 +316,7 @@ var templates = map[Kind]map[string][]string{
 			"Looking for {product} in {place}? {name} is happy to help.",
 			"We love {product}, and we think you will too. Ask {name} and we'll help you choose.",
 			"{Product}, with a friendly face: {name} looks after {segments} in {place}.",
+			"Fancy {product}? {name} has you covered.",
 		},
 		"professional": {
 			"{name} provides {product} for {segments} in {place}. {Point}.",
@@ -345,11 +346,13 @@ var shared = map[Kind][]string{
 		"{name}: {products} in {place}.",
 		"{Products} for {segments}.",
 		"{name}. {Point}.",
+		"{Products}, from {name}.",
 	},
 	KindHero: {
 		"{name}: {products} in {place}.",
 		"{Products} for {segments}, from {name}.",
 		"{name} offers {products}. {Point}.",
+		"Discover {products} at {name}.",
 	},
 	KindAbout: {
 		"{name} is {business} in {place}.",
@@ -368,5 +371,7 @@ var shared = map[Kind][]string{
 		"{Product} from {name}. {Point}.",
 		"{name} offers {product} for {segments}.",
 		"{Product} in {place}, from {name}.",
+		"{Product} for {segments}, from {name}.",
+		"Discover {product} at {name}.",
 	},
 }
