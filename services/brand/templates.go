@@ -280,7 +280,7 @@ var templates = map[Kind]map[string][]string{
 		"calm": {
 			"{name} began in {year} in {place}, and we have cared for {segments} ever since. {Point}.",
 			"We are {name}, a small team of {team} in {place}. We take our time over {products}, so you can relax.",
-			"At {name}, {segments} in {place} find {products} and a warm welcome.",
+			"At {name}, {segments} in {place} find a warm welcome and {products}.",
 			"{name} is {business} with a gentle approach. {Point}.",
 		},
 	},
