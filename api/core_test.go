@@ -27,6 +27,7 @@ import (
 	"github.com/xentri/xentri/internal/idempotency"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services/automation"
+	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
@@ -105,6 +106,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Notifications{Service: &notification.Service{}},
 			&Leads{Sales: leads},
 			&Brief{Brief: briefs},
+			&Brand{Brand: &brand.Service{Brief: briefs, Log: zerolog.Nop()}},
 			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs}},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},

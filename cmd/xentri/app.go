@@ -30,6 +30,7 @@ import (
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/services/automation"
+	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
@@ -265,6 +266,12 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	// runs their turns with the configured engine.
 	copilot := &brief.Copilot{DB: d.db, Brief: briefs, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue,
 		Idle: cfg.CopilotIdle, WorkflowLink: link, LocalTurns: cfg.AIEngine == "rules"}
+	// Copy from the Brief, by the templates or the configured AI endpoint.
+	writer, err := writerFrom(cfg)
+	if err != nil {
+		return c, err
+	}
+	copywriter := &brand.Service{Brief: briefs, Writer: writer, Log: log}
 	// One dead-letter service: the org's view and the operator's.
 	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
 
@@ -289,6 +296,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Notifications{Service: &notification.Service{}},
 		&api.Leads{Sales: leads},
 		&api.Brief{Brief: briefs},
+		&api.Brand{Brand: copywriter},
 		&api.Copilot{Copilot: copilot},
 		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},
 		&api.DeadLetters{Ops: deadLetters},

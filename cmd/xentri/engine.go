@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/xentri/xentri/internal/platform/config"
+	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief/extract"
 )
 
@@ -22,4 +23,19 @@ func engineFrom(cfg config.Config) (extract.Engine, error) {
 		return nil, fmt.Errorf("ai engine: %w", err)
 	}
 	return e, nil
+}
+
+// writerFrom builds the writer of brand copy (XENTRI_AI_ENGINE): the
+// offline templates, or the same OpenAI-compatible endpoint as the engine.
+func writerFrom(cfg config.Config) (brand.Writer, error) {
+	if cfg.AIEngine != "openai" {
+		return brand.Templates{}, nil
+	}
+	w, err := brand.NewOpenAIWriter(extract.OpenAIConfig{
+		BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel, Timeout: cfg.LLMTimeout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ai copy writer: %w", err)
+	}
+	return w, nil
 }

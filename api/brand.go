@@ -1,0 +1,34 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/xentri/xentri/services/brand"
+)
+
+// Brand is the brand context (services/brand): copy written from the
+// org's Universal Brief in its Brand Voice.
+type Brand struct {
+	Brand *brand.Service
+}
+
+// Routes mounts the brand routes (a Tenant context).
+func (h *Brand) Routes(r chi.Router) {
+	r.Post("/brand/copy/suggest", inTenant(h.suggestCopy))
+}
+
+func (h *Brand) suggestCopy(w http.ResponseWriter, r *http.Request, t tenant) {
+	var in brand.SuggestInput
+	if err := DecodeJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	s, err := h.Brand.SuggestCopy(r.Context(), t.tx, t.m, in)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, s, Meta{})
+}
