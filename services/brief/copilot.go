@@ -192,6 +192,18 @@ func (c *Copilot) Session(ctx context.Context, tx pgx.Tx, m access.Membership, i
 	return c.described(s), nil
 }
 
+// SessionStatus reads where a session of the org stands, in a transaction
+// of its own: for a stream that outlives the request's transaction.
+func (c *Copilot) SessionStatus(ctx context.Context, orgID, id uuid.UUID) (string, error) {
+	var status string
+	err := c.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
+		s, err := storeIn(tx).session(ctx, orgID, id, false)
+		status = s.Status
+		return err
+	})
+	return status, wrap("co-pilot session status", err)
+}
+
 // Transcript returns a session's turns from Postgres, and where a running
 // session stands from its workflow.
 func (c *Copilot) Transcript(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) (Transcript, error) {
