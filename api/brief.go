@@ -18,9 +18,9 @@ import (
 )
 
 // Brief is the org's Universal Brief (services/brief): its versions, edits
-// by hand, proposals and category contexts. The co-pilot and generation
-// (POST /brief/generate, POST /brief/sections/{sectionId}/propose with the
-// AI engine) come with the workflow.
+// by hand, proposals and category contexts. Generation with the AI engine
+// (POST /brief/generate, POST /brief/sections/{sectionId}/propose) is
+// mounted with the co-pilot (api.Copilot).
 type Brief struct {
 	Brief *brief.Service
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,15 @@ import (
 // co-pilot's reply, and brief generation from a session or a text.
 type Copilot struct {
 	Copilot *brief.Copilot
+	// Events follows sessions' live events for GET .../stream
+	// (cache.CopilotStream); without it the stream answers 503.
+	Events CopilotEvents
+	// Keepalive is how often an idle stream sends a comment (15 s when
+	// zero).
+	Keepalive time.Duration
+	// Drain, closed when the server shuts down, ends the open streams (the
+	// shell's EventSource reconnects, to another replica).
+	Drain <-chan struct{}
 }
 
 // Routes mounts the co-pilot routes (a Tenant context).
@@ -27,7 +37,9 @@ func (h *Copilot) Routes(r chi.Router) {
 	r.Get("/copilot/sessions/{sessionID}", inTenant(h.get))
 	r.Post("/copilot/sessions/{sessionID}/messages", inTenant(h.send))
 	r.Post("/copilot/sessions/{sessionID}/finish", inTenant(h.finish))
+	r.Get("/copilot/sessions/{sessionID}/stream", inTenant(h.stream))
 	r.Post("/brief/generate", inTenant(h.generate))
+	r.Post("/brief/sections/{sectionId}/propose", inTenant(h.proposeSection))
 }
 
 func (h *Copilot) start(w http.ResponseWriter, r *http.Request, t tenant) {
@@ -114,4 +126,34 @@ func (h *Copilot) generate(w http.ResponseWriter, r *http.Request, t tenant) {
 	}
 	w.Header().Set("Location", g.StatusURL)
 	respond(w, http.StatusAccepted, g, Meta{})
+}
+
+// proposeSection has the engine read the owner's words again and propose
+// what they say for a section that the Brief does not hold: 201 with the
+// new proposal, 200 with an identical pending one, 409 when there is
+// nothing new.
+func (h *Copilot) proposeSection(w http.ResponseWriter, r *http.Request, t tenant) {
+	section, err := sectionParam(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var in struct {
+		Instruction *string `json:"instruction"`
+	}
+	if err := DecodeOptionalJSON(r, &in); err != nil {
+		writeError(w, r, err)
+		return
+	}
+	p, made, err := h.Copilot.ProposeSection(r.Context(), t.tx, t.m, section, in.Instruction)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/brief/proposals/"+p.ID.String())
+	status := http.StatusCreated
+	if !made {
+		status = http.StatusOK
+	}
+	respond(w, status, p, Meta{})
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/xentri/xentri/services/automation"
 	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
+	"github.com/xentri/xentri/services/brief/extract"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/integrations"
 	"github.com/xentri/xentri/services/notification"
@@ -107,7 +108,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Leads{Sales: leads},
 			&Brief{Brief: briefs},
 			&Brand{Brand: &brand.Service{Brief: briefs, Log: zerolog.Nop()}},
-			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs}},
+			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs, Engine: extract.NewRules()}, Events: cache.NewCopilotStream(rdb)},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},
 			&Workflows{Automation: automations},

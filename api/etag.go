@@ -18,8 +18,12 @@ func conditionalGET(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		buf := newBufferedResponse()
-		next.ServeHTTP(buf, r)
+		g := &getResponse{bufferedResponse: newBufferedResponse(), w: w}
+		next.ServeHTTP(g, r)
+		if g.streaming {
+			return // written as it went
+		}
+		buf := g.bufferedResponse
 		status := cmpStatus(buf.status)
 		if status != http.StatusOK {
 			buf.flush(w)
@@ -45,6 +49,56 @@ func conditionalGET(next http.Handler) http.Handler {
 		buf.flush(w)
 	})
 }
+
+// getResponse buffers a GET's answer for its ETag, except an event stream
+// (a 200 of Content-Type text/event-stream), which has no end to hash: it
+// goes through to the client as the handler writes and flushes it.
+type getResponse struct {
+	*bufferedResponse
+	w         http.ResponseWriter
+	streaming bool
+}
+
+func isEventStream(h http.Header) bool {
+	return strings.HasPrefix(h.Get("Content-Type"), "text/event-stream")
+}
+
+func (g *getResponse) WriteHeader(status int) {
+	switch {
+	case g.streaming:
+	case g.status == 0 && status == http.StatusOK && isEventStream(g.header):
+		g.streaming = true
+		for k, v := range g.header {
+			g.w.Header()[k] = v
+		}
+		g.w.WriteHeader(status)
+	default:
+		g.bufferedResponse.WriteHeader(status)
+	}
+}
+
+func (g *getResponse) Write(p []byte) (int, error) {
+	if g.status == 0 && !g.streaming && isEventStream(g.header) {
+		g.WriteHeader(http.StatusOK)
+	}
+	if g.streaming {
+		return g.w.Write(p)
+	}
+	return g.bufferedResponse.Write(p)
+}
+
+// FlushError flushes a stream (http.ResponseController); a buffered answer
+// goes out whole at the end.
+func (g *getResponse) FlushError() error {
+	if !g.streaming {
+		return nil
+	}
+	return http.NewResponseController(g.w).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection (a stream lifts
+// the server's write deadline).
+func (g *getResponse) Unwrap() http.ResponseWriter { return g.w }
 
 // etagMatches applies If-None-Match's weak comparison (RFC 9110 §13.1.2).
 func etagMatches(header, etag string) bool {

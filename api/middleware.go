@@ -159,11 +159,30 @@ func limits(maxBody int64, timeout time.Duration) func(http.Handler) http.Handle
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-			ctx, cancel := context.WithTimeout(r.Context(), timeout)
+			// The context before the deadline, for a response that outlives
+			// it on purpose (an event stream: see untimed).
+			ctx := context.WithValue(r.Context(), untimedKey{}, r.Context())
+			ctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+type untimedKey struct{}
+
+// untimed is r's context without the request deadline of limits: it
+// carries r's values and ends when the client goes away (or the server
+// closes the connection), or when stop is called. Only a response that is
+// meant to outlive the deadline uses it: an event stream.
+func untimed(r *http.Request) (ctx context.Context, stop func()) {
+	orig, ok := r.Context().Value(untimedKey{}).(context.Context)
+	if !ok {
+		return context.WithCancel(r.Context())
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	release := context.AfterFunc(orig, cancel)
+	return ctx, func() { release(); cancel() }
 }
 
 // plainQuery refuses a query string that is not UTF-8 text without NUL

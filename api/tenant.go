@@ -33,6 +33,17 @@ type tenantKey struct{}
 type tenant struct {
 	tx pgx.Tx
 	m  access.Membership
+	// after is what answers once the transaction has committed (see
+	// afterCommit).
+	after *func(http.ResponseWriter, *http.Request)
+}
+
+// afterCommit hands the response to fn once the org gate's transaction has
+// committed, outside it and unbuffered: for an answer that outlives the
+// transaction, such as an event stream. The handler writes nothing itself
+// then; fn writes everything (a problem too, if it must).
+func (t tenant) afterCommit(fn func(w http.ResponseWriter, r *http.Request)) {
+	*t.after = fn
 }
 
 // errOutsideGate answers a tenant handler reached without the org gate: a
@@ -96,13 +107,14 @@ func orgGate(g *Gate, keys *idempotency.Store) func(http.Handler) http.Handler {
 				return
 			}
 			buf := newBufferedResponse()
+			var after func(http.ResponseWriter, *http.Request)
 			errRollback := errors.New("handler answered an error")
 			err = g.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
 				m, err := member(ctx, tx)
 				if err != nil {
 					return err
 				}
-				next.ServeHTTP(buf, r.WithContext(context.WithValue(ctx, tenantKey{}, tenant{tx: tx, m: m})))
+				next.ServeHTTP(buf, r.WithContext(context.WithValue(ctx, tenantKey{}, tenant{tx: tx, m: m, after: &after})))
 				if buf.status >= 400 {
 					return errRollback
 				}
@@ -112,6 +124,9 @@ func orgGate(g *Gate, keys *idempotency.Store) func(http.Handler) http.Handler {
 				return nil
 			})
 			switch {
+			case err == nil && after != nil && buf.status == 0 && claim == nil:
+				after(w, r)
+				return
 			case err == nil:
 			case errors.Is(err, errRollback):
 				settleRefusal(ctx, claim, buf)

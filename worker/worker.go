@@ -86,7 +86,12 @@ func Register(r sdkworker.Registry, deps Deps) {
 	r.RegisterActivity(&activities.Sales{FollowUps: &sales.FollowUps{DB: deps.DB, Events: deps.Events, Day: deps.FollowUpDay}})
 	briefs := &brief.Service{DB: deps.DB, Events: deps.Events, Cache: cache.NewReadCache(deps.Redis), Log: deps.Log,
 		Sales: &sales.Service{DB: deps.DB, Events: deps.Events, Log: deps.Log}}
-	copilot := &brief.Copilot{DB: deps.DB, Brief: briefs, Engine: deps.Engine}
+	copilot := &brief.Copilot{DB: deps.DB, Brief: briefs, Engine: deps.Engine, Log: deps.Log}
+	if deps.Redis != nil {
+		// Each turn's live events, for the API's clients that follow the
+		// session (GET /copilot/sessions/{id}/stream).
+		copilot.Stream = cache.NewCopilotStream(deps.Redis)
+	}
 	r.RegisterActivity(&activities.Brief{Copilot: copilot, Generation: copilot})
 	r.RegisterActivity(&activities.DeadLetters{Store: &ops.Recorder{DB: deps.DB, Events: deps.Events, Redis: deps.Redis}})
 }

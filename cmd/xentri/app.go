@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +63,19 @@ type deps struct {
 	core     *core.Service
 	events   *events.Writer
 	relayDB  *db.DB // the xentri_relay role's pool, for the relay
+	// draining is closed when the HTTP server starts shutting down: open
+	// event streams end then, instead of holding the shutdown up.
+	draining  chan struct{}
+	drainOnce sync.Once
+}
+
+// drain ends the open event streams (once).
+func (d *deps) drain() {
+	d.drainOnce.Do(func() {
+		if d.draining != nil {
+			close(d.draining)
+		}
+	})
 }
 
 // endpoints say where each dependency is; `xentri dev` fills them from what it
@@ -94,7 +108,7 @@ func openDeps(ctx context.Context, cfg config.Config, ep endpoints, log zerolog.
 	if needClusters && ep.s3Endpoint == "" {
 		return nil, errors.New("S3_ENDPOINT is not set: point it at MinIO or S3 (only `xentri dev` embeds a store)")
 	}
-	d := &deps{}
+	d := &deps{draining: make(chan struct{})}
 	var err error
 	if d.db, err = db.Open(ctx, ep.appDatabaseURL, cfg.DatabaseMaxConns); err != nil {
 		return nil, err
@@ -262,10 +276,15 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link, HighValue: cfg.HighValueLead, FollowUpDay: cfg.FollowUpDay}
 	// The Universal Brief hands each version's follow-up cadence to sales.
 	briefs := &brief.Service{DB: d.db, Events: d.events, Cache: cache.NewReadCache(d.redis), Log: log, Sales: leads}
-	// The API side of the co-pilot starts and drives sessions; the worker
-	// runs their turns with the configured engine.
-	copilot := &brief.Copilot{DB: d.db, Brief: briefs, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue,
-		Idle: cfg.CopilotIdle, WorkflowLink: link, LocalTurns: cfg.AIEngine == "rules"}
+	// The API side of the co-pilot starts and drives sessions (the worker
+	// runs their turns), and runs the engine itself for
+	// POST /brief/sections/{id}/propose.
+	engine, err := engineFrom(cfg)
+	if err != nil {
+		return c, err
+	}
+	copilot := &brief.Copilot{DB: d.db, Brief: briefs, Engine: engine, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue,
+		Idle: cfg.CopilotIdle, WorkflowLink: link, Log: log, LocalTurns: cfg.AIEngine == "rules"}
 	// Copy from the Brief, by the templates or the configured AI endpoint.
 	writer, err := writerFrom(cfg)
 	if err != nil {
@@ -297,7 +316,8 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Leads{Sales: leads},
 		&api.Brief{Brief: briefs},
 		&api.Brand{Brand: copywriter},
-		&api.Copilot{Copilot: copilot},
+		// Each session's live events, which the worker publishes.
+		&api.Copilot{Copilot: copilot, Events: cache.NewCopilotStream(d.redis), Drain: d.draining},
 		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},
 		&api.DeadLetters{Ops: deadLetters},
 		&api.Workflows{Automation: automations},

@@ -237,6 +237,7 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 	}
 	h := api.NewRouter(routes)
 	srv := httpServer(h, cfg)
+	srv.RegisterOnShutdown(d.drain) // event streams never go idle by themselves
 	errc := serve(srv, ln)
 	log.Info().Str("addr", ln.Addr().String()).Bool("api", r.api).Bool("worker", r.worker).Msg("serving")
 	if ready != nil {

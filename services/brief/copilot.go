@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/rs/zerolog"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -45,6 +46,50 @@ type Copilot struct {
 	// LocalTurns runs a session's turns as local activities, for a fast
 	// engine (XENTRI_AI_ENGINE=rules).
 	LocalTurns bool
+	// Stream receives each turn's live events as the worker answers it
+	// (cache.CopilotStream; nil streams nothing). A failed publish is
+	// logged and never fails the turn: the transcript is the record.
+	Stream Stream
+	// Log reports failed publishes.
+	Log zerolog.Logger
+}
+
+// Stream publishes a session's live events (GET
+// /copilot/sessions/{id}/stream relays them to the shell).
+type Stream interface {
+	Publish(ctx context.Context, orgID, sessionID uuid.UUID, event string, data any) error
+}
+
+// The live events of a session, in the order a turn publishes them:
+// turn.started, one fact per value understood, reply; session.ended when
+// the session finishes or goes idle.
+const (
+	EventTurnStarted  = "turn.started"
+	EventFact         = "fact"
+	EventReply        = "reply"
+	EventSessionEnded = "session.ended"
+)
+
+// TurnStarted is the data of turn.started.
+type TurnStarted struct {
+	Turn            int    `json:"turn"`
+	ClientMessageID string `json:"client_message_id"`
+}
+
+// SessionEnded is the data of session.ended.
+type SessionEnded struct {
+	Status string `json:"status"` // finished | idle
+}
+
+// publish sends one live event, if anyone streams; it never fails the
+// caller.
+func (c *Copilot) publish(ctx context.Context, orgID, sessionID uuid.UUID, event string, data any) {
+	if c.Stream == nil {
+		return
+	}
+	if err := c.Stream.Publish(ctx, orgID, sessionID, event, data); err != nil {
+		c.Log.Warn().Err(err).Str("session_id", sessionID.String()).Str("event", event).Msg("co-pilot: a live event was not published")
+	}
 }
 
 // Session is one conversation with the co-pilot.
@@ -135,6 +180,31 @@ func (c *Copilot) Sessions(ctx context.Context, tx pgx.Tx, m access.Membership, 
 		out[i] = c.described(out[i])
 	}
 	return out, next, err
+}
+
+// Session returns one of the org's sessions as it stands (not found for
+// another org's).
+func (c *Copilot) Session(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) (Session, error) {
+	if err := m.Need(access.ScopeBriefRead); err != nil {
+		return Session{}, err
+	}
+	s, err := storeIn(tx).session(ctx, m.OrgID, id, false)
+	if err != nil {
+		return Session{}, err
+	}
+	return c.described(s), nil
+}
+
+// SessionStatus reads where a session of the org stands, in a transaction
+// of its own: for a stream that outlives the request's transaction.
+func (c *Copilot) SessionStatus(ctx context.Context, orgID, id uuid.UUID) (string, error) {
+	var status string
+	err := c.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
+		s, err := storeIn(tx).session(ctx, orgID, id, false)
+		status = s.Status
+		return err
+	})
+	return status, wrap("co-pilot session status", err)
 }
 
 // Transcript returns a session's turns from Postgres, and where a running
@@ -321,6 +391,7 @@ func (c *Copilot) Reply(ctx context.Context, t activities.CopilotTurn) (activiti
 	if err != nil || answered != nil {
 		return deref(answered), wrap("co-pilot reply", err)
 	}
+	c.publish(ctx, orgID, sessionID, EventTurnStarted, TurnStarted{Turn: len(prior) + 1, ClientMessageID: t.Message.ClientMessageID})
 
 	msgID := uuid.Must(uuid.NewV7())
 	conversation := make([]extract.Message, 0, len(prior)+1)
@@ -334,6 +405,7 @@ func (c *Copilot) Reply(ctx context.Context, t activities.CopilotTurn) (activiti
 	}
 
 	var reply activities.CopilotReply
+	stored := false
 	err = c.DB.InTenant(ctx, orgID, func(ctx context.Context, tx pgx.Tx) error {
 		st := storeIn(tx)
 		if _, err := st.session(ctx, orgID, sessionID, true); err != nil {
@@ -344,6 +416,7 @@ func (c *Copilot) Reply(ctx context.Context, t activities.CopilotTurn) (activiti
 			reply = done.Reply
 			return err
 		}
+		stored = true
 		msgs, err := st.messages(ctx, orgID, sessionID)
 		if err != nil {
 			return err
@@ -359,7 +432,18 @@ func (c *Copilot) Reply(ctx context.Context, t activities.CopilotTurn) (activiti
 			Kind: t.Message.Kind, Text: t.Message.Text, Facts: mine, Reply: reply})
 		return err
 	})
-	return reply, wrap("co-pilot reply", err)
+	if err != nil {
+		return activities.CopilotReply{}, wrap("co-pilot reply", err)
+	}
+	// Once the turn is stored: what it understood, then the reply (which
+	// a retry that raced this one announces alone).
+	if stored {
+		for _, u := range reply.Understood {
+			c.publish(ctx, orgID, sessionID, EventFact, u)
+		}
+	}
+	c.publish(ctx, orgID, sessionID, EventReply, reply)
+	return reply, nil
 }
 
 // Close marks a session ended (activities.Copilot).
@@ -374,7 +458,11 @@ func (c *Copilot) Close(ctx context.Context, orgID, sessionID uuid.UUID, reason 
 		}
 		return st.endSession(ctx, orgID, sessionID, reason)
 	})
-	return wrap("close co-pilot session", err)
+	if err != nil {
+		return wrap("close co-pilot session", err)
+	}
+	c.publish(ctx, orgID, sessionID, EventSessionEnded, SessionEnded{Status: reason})
+	return nil
 }
 
 // knownFields are the fields the Brief has or the conversation states.

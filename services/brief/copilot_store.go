@@ -85,6 +85,24 @@ func (s store) messages(ctx context.Context, orgID, sessionID uuid.UUID) ([]Mess
 	return out, nil
 }
 
+// recentMessages are the org's latest n messages across its sessions,
+// oldest first.
+func (s store) recentMessages(ctx context.Context, orgID uuid.UUID, n int) ([]Message, error) {
+	rows, err := s.q.ListRecentCopilotMessages(ctx, dbsqlc.ListRecentCopilotMessagesParams{OrgID: orgID, Lim: int32(n)})
+	if err != nil {
+		return nil, db.Interpret("list recent co-pilot messages", err, nil)
+	}
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		m, err := messageFromRow(r)
+		if err != nil {
+			return nil, err
+		}
+		out[len(rows)-1-i] = m
+	}
+	return out, nil
+}
+
 func (s store) addMessage(ctx context.Context, orgID, sessionID uuid.UUID, m Message) (Message, error) {
 	facts, err := json.Marshal(m.Facts)
 	if err != nil {

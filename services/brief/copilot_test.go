@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/xentri/xentri/activities"
+	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/events"
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
@@ -31,6 +32,8 @@ type copilotBundle struct {
 	svc      *brief.Service
 	copilot  *brief.Copilot
 	temporal client.Client
+	// stream follows the live events the worker publishes.
+	stream *cache.CopilotStream
 }
 
 func setupCopilot(t *testing.T) *copilotBundle {
@@ -42,7 +45,8 @@ func setupCopilot(t *testing.T) *copilotBundle {
 	}
 	t.Cleanup(c.Close)
 	queue := "copilot-test-" + uuid.NewString()
-	w := worker.New(c, queue, worker.Deps{DB: b.db.App, Redis: testenv.Redis(t), Events: &events.Writer{Log: zerolog.Nop()},
+	rdb := testenv.Redis(t)
+	w := worker.New(c, queue, worker.Deps{DB: b.db.App, Redis: rdb, Events: &events.Writer{Log: zerolog.Nop()},
 		Engine: extract.NewRules(), Log: zerolog.Nop()}, 5*time.Second)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
@@ -50,7 +54,7 @@ func setupCopilot(t *testing.T) *copilotBundle {
 	t.Cleanup(w.Stop)
 	cp := &brief.Copilot{DB: b.db.App, Brief: svc, Engine: extract.NewRules(), Temporal: c, TaskQueue: queue, LocalTurns: true,
 		WorkflowLink: func(id string) string { return "http://temporal.test/" + id }}
-	return &copilotBundle{testBundle: b, svc: svc, copilot: cp, temporal: c}
+	return &copilotBundle{testBundle: b, svc: svc, copilot: cp, temporal: c, stream: cache.NewCopilotStream(rdb)}
 }
 
 func (b *copilotBundle) start(t *testing.T) brief.Opened {

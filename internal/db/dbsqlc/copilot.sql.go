@@ -244,6 +244,52 @@ func (q *Queries) ListCopilotSessions(ctx context.Context, arg ListCopilotSessio
 	return items, nil
 }
 
+const listRecentCopilotMessages = `-- name: ListRecentCopilotMessages :many
+SELECT id, org_id, session_id, turn, client_message_id, kind, text, facts, reply, created_at, updated_at FROM copilot_messages
+ WHERE org_id = $1
+ ORDER BY created_at DESC, id DESC
+ LIMIT $2
+`
+
+type ListRecentCopilotMessagesParams struct {
+	OrgID uuid.UUID
+	Lim   int32
+}
+
+// The org's latest messages across its sessions, newest first (the caller
+// puts them back in the order they were said).
+func (q *Queries) ListRecentCopilotMessages(ctx context.Context, arg ListRecentCopilotMessagesParams) ([]CopilotMessage, error) {
+	rows, err := q.db.Query(ctx, listRecentCopilotMessages, arg.OrgID, arg.Lim)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []CopilotMessage
+	for rows.Next() {
+		var i CopilotMessage
+		if err := rows.Scan(
+			&i.ID,
+			&i.OrgID,
+			&i.SessionID,
+			&i.Turn,
+			&i.ClientMessageID,
+			&i.Kind,
+			&i.Text,
+			&i.Facts,
+			&i.Reply,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockCopilotSession = `-- name: LockCopilotSession :one
 SELECT id, org_id, started_by, status, ended_at, created_at, updated_at FROM copilot_sessions WHERE org_id = $1 AND id = $2 FOR UPDATE
 `

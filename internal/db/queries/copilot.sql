@@ -35,3 +35,11 @@ SELECT * FROM copilot_messages
 SELECT * FROM copilot_messages
  WHERE org_id = @org_id AND session_id = @session_id
  ORDER BY turn;
+
+-- name: ListRecentCopilotMessages :many
+-- The org's latest messages across its sessions, newest first (the caller
+-- puts them back in the order they were said).
+SELECT * FROM copilot_messages
+ WHERE org_id = @org_id
+ ORDER BY created_at DESC, id DESC
+ LIMIT @lim;
