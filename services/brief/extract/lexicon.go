@@ -34,7 +34,8 @@ var adverbs = set("mostly", "mainly", "also", "just", "only", "really", "primari
 // itemLead and itemTail are trimmed from list items.
 var itemLead = set("a", "an", "the", "some", "our", "my", "mostly", "mainly", "also", "just", "only", "really", "various", "plenty",
 	"lots", "loads", "of", "all", "kinds", "sorts", "types", "few", "lot", "both", "any", "other", "different", "things", "like",
-	"usually", "primarily", "mainly,", "either", "even", "especially", "particularly", "plus", "then", "with", "too", "very", "and", "or", "many", "more")
+	"usually", "primarily", "mainly,", "either", "even", "especially", "particularly", "plus", "then", "with", "too", "very", "and", "or", "many", "more",
+	"couple", "handful", "several")
 
 var itemTail = set("etc", "stuff", "things", "too", "well", "really", "mostly", "mainly", "now", "anymore", "more", "only", "and", "or",
 	"though", "mainly", "lately", "nowadays", "these", "days", "also", "etc.", "here", "there", "locally", "daily", "weekly")

@@ -553,6 +553,13 @@ func (st *state) segments(v view) {
 		case (w == "popular" && v.w(k+1) == "with") || (w == "aimed" && v.w(k+1) == "at") || (w == "perfect" && v.w(k+1) == "for"):
 			start = k + 2
 			strong = false
+		case (w == "mostly" || w == "mainly" || w == "largely" || w == "primarily") && v.clauseStart(k) == k:
+			// a clause of its own: "mostly busy pet owners and a few vets"
+			start = k + 1
+			if v.w(start) == "for" || v.w(start) == "to" {
+				start++
+			}
+			strong = false
 		}
 		if start < 0 {
 			continue

@@ -161,6 +161,21 @@ func TestRulesCorrectionReplacesYear(t *testing.T) {
 	}
 }
 
+// TestRulesAClauseOfCustomersIsASegment: "mostly busy pet owners and a
+// couple of vet clinics", said on its own, names the customers.
+func TestRulesAClauseOfCustomersIsASegment(t *testing.T) {
+	t.Parallel()
+	facts := extract(t, Message{ID: "a", Kind: "voice_transcript",
+		Text: "we do full grooms and nail trims. mostly busy pet owners and a couple of vet clinics"})
+	segs, ok := value[[]string](t, facts, "audience.segments")
+	if !ok || len(segs) != 2 || segs[0] != "busy pet owners" || segs[1] != "vet clinics" {
+		t.Fatalf("segments = %q, want busy pet owners and vet clinics", segs)
+	}
+	if _, ok := value[[]string](t, extract(t, Message{ID: "b", Kind: "text", Text: "Mostly we sell bread."}), "audience.segments"); ok {
+		t.Fatal("a clause that is not about customers gave a segment")
+	}
+}
+
 // TestRulesTheOwnerCountsInTheTeam: "me and 3 others" is a team of four.
 func TestRulesTheOwnerCountsInTheTeam(t *testing.T) {
 	t.Parallel()
