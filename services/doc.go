@@ -3,8 +3,10 @@
 // (leads, their timeline, follow-ups and sales settings), ops (dead letters
 // of failed workflows), integrations (n8n subscriptions and the event
 // bridge), automation (the workflows automations start by name),
-// notification (the bell) and system (the operator's diagnostics). Brief and
-// brand join them in the same shape.
+// notification (the bell), system (the operator's diagnostics), brief (the
+// Universal Brief, its versions, contexts and proposals, and the Strategy
+// Co-pilot; the engines that read the owner's words in brief/extract) and
+// brand (copy written from the Brief in its Brand Voice).
 //
 // Every context has the same files:
 //
