@@ -87,12 +87,12 @@ func (h *Copilot) send(w http.ResponseWriter, r *http.Request, t tenant) {
 		writeError(w, r, err)
 		return
 	}
-	reply, err := h.Copilot.Send(r.Context(), t.tx, t.m, id, in)
+	d, err := h.Copilot.Send(r.Context(), t.tx, t.m, id, in)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, reply, Meta{})
+	t.afterCommit(deliver(d))
 }
 
 func (h *Copilot) finish(w http.ResponseWriter, r *http.Request, t tenant) {
@@ -105,12 +105,26 @@ func (h *Copilot) finish(w http.ResponseWriter, r *http.Request, t tenant) {
 		writeError(w, r, err)
 		return
 	}
-	done, err := h.Copilot.Finish(r.Context(), t.tx, t.m, id)
+	d, err := h.Copilot.Finish(r.Context(), t.tx, t.m, id)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, done, Meta{})
+	t.afterCommit(deliver(d))
+}
+
+// deliver answers with an Update's result, sent once the org gate's
+// transaction has committed: the worker that runs the Update needs
+// database connections of its own, so none is held while it works.
+func deliver[T any](d brief.Delivery[T]) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, err := d.Send(r.Context())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, v, Meta{})
+	}
 }
 
 func (h *Copilot) generate(w http.ResponseWriter, r *http.Request, t tenant) {

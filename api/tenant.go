@@ -40,8 +40,11 @@ type tenant struct {
 
 // afterCommit hands the response to fn once the org gate's transaction has
 // committed, outside it and unbuffered: for an answer that outlives the
-// transaction, such as an event stream. The handler writes nothing itself
-// then; fn writes everything (a problem too, if it must).
+// transaction, such as an event stream, or that waits on a worker which
+// needs connections of its own (a co-pilot Update). The handler writes
+// nothing itself then; fn writes everything (a problem too, if it must).
+// The route must be idempotent by itself: an Idempotency-Key is released,
+// not kept.
 func (t tenant) afterCommit(fn func(w http.ResponseWriter, r *http.Request)) {
 	*t.after = fn
 }
@@ -124,7 +127,12 @@ func orgGate(g *Gate, keys *idempotency.Store) func(http.Handler) http.Handler {
 				return nil
 			})
 			switch {
-			case err == nil && after != nil && buf.status == 0 && claim == nil:
+			case err == nil && after != nil && buf.status == 0:
+				// An answer made after the commit is not kept for the
+				// Idempotency-Key: such routes are idempotent themselves
+				// (a co-pilot message by its client_message_id), and a
+				// retry simply asks again.
+				release(ctx, claim)
 				after(w, r)
 				return
 			case err == nil:

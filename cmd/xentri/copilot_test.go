@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,5 +186,45 @@ func waitCompleted(t *testing.T, run *devRun, auth map[string]string, id string)
 	}
 	if st.Status != "COMPLETED" {
 		t.Fatalf("%s: %+v", id, st)
+	}
+}
+
+// TestCopilotMessagesDoNotStarveTheWorker: in `xentri dev` the API and the
+// worker share one connection pool. A message's Update waits for the worker,
+// whose turn needs connections of its own, so the API must not hold its
+// transaction across the Update: with two connections, four owners writing
+// at once all get their replies.
+func TestCopilotMessagesDoNotStarveTheWorker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole stack")
+	}
+	env := devEnv(t, t.TempDir())
+	env["TEMPORAL_ADDRESS"] = testenv.Temporal(t)
+	env["DATABASE_MAX_CONNS"] = "2"
+	env["XENTRI_HTTP_REQUEST_TIMEOUT"] = "20s"
+	run := startDev(t, env)
+	token, org := run.signUp(t, "busy@example.test")
+	auth := map[string]string{"Authorization": "Bearer " + token, "X-Org-Id": org}
+	var sessions []string
+	for range 4 {
+		res := call(t, "POST", run.url("/api/v1/copilot/sessions"), "", auth)
+		if res.status != http.StatusCreated {
+			t.Fatalf("start: %d %s", res.status, res.raw)
+		}
+		sessions = append(sessions, decodeData[brief.Opened](t, res).ID.String())
+	}
+	results := make([]apiResult, len(sessions))
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		wg.Go(func() {
+			results[i] = call(t, "POST", run.url("/api/v1/copilot/sessions/"+s+"/messages"),
+				`{"client_message_id":"1","text":"We are Busy Bees Cleaning in Leeds, since 2015."}`, auth)
+		})
+	}
+	wg.Wait()
+	for i, res := range results {
+		if res.status != http.StatusOK {
+			t.Errorf("owner %d: %d %s", i, res.status, res.raw)
+		}
 	}
 }

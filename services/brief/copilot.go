@@ -238,18 +238,37 @@ func (c *Copilot) Transcript(ctx context.Context, tx pgx.Tx, m access.Membership
 	return t, nil
 }
 
-// Send hands the owner's message to the session's workflow as an Update
-// and waits for the reply. The client message id is the Update's id, and a
-// message already answered is answered from Postgres: the same id twice
-// gets the same reply, once.
-func (c *Copilot) Send(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, msg activities.CopilotMessage) (activities.CopilotReply, error) {
+// Delivery is an Update to send once the caller's transaction has ended.
+// A turn waits for the worker, which needs database connections of its own:
+// a request that held its transaction (and connection) across the Update
+// could, with enough of them at once, leave the worker none.
+type Delivery[T any] struct {
+	done *T // answered already: nothing to send
+	send func(ctx context.Context) (T, error)
+}
+
+// Send sends the Update and waits for its answer (or answers at once).
+func (d Delivery[T]) Send(ctx context.Context) (T, error) {
+	if d.done != nil {
+		return *d.done, nil
+	}
+	return d.send(ctx)
+}
+
+// Send checks, in the org gate's transaction, that the owner may speak in
+// the session, and returns the Update that hands their message to the
+// session's workflow, to send after the transaction. The client message id
+// is the Update's id, and a message already answered is answered from
+// Postgres: the same id twice gets the same reply, once.
+func (c *Copilot) Send(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, msg activities.CopilotMessage) (Delivery[activities.CopilotReply], error) {
+	var none Delivery[activities.CopilotReply]
 	if err := m.Need(access.ScopeBriefWrite); err != nil {
-		return activities.CopilotReply{}, err
+		return none, err
 	}
 	st := storeIn(tx)
 	s, err := st.session(ctx, m.OrgID, id, false)
 	if err != nil {
-		return activities.CopilotReply{}, err
+		return none, err
 	}
 	if msg.Kind == "" {
 		msg.Kind = "text"
@@ -258,66 +277,84 @@ func (c *Copilot) Send(ctx context.Context, tx pgx.Tx, m access.Membership, id u
 		msg.ClientMessageID = uuid.NewString()
 	}
 	if done, ok, err := st.messageByClientID(ctx, m.OrgID, id, msg.ClientMessageID); err != nil {
-		return activities.CopilotReply{}, fmt.Errorf("send co-pilot message: %w", err)
+		return none, fmt.Errorf("send co-pilot message: %w", err)
 	} else if ok {
-		return done.Reply, nil
+		return Delivery[activities.CopilotReply]{done: &done.Reply}, nil
 	}
 	if s.Status != "open" {
-		return activities.CopilotReply{}, sessionEnded(s.Status)
+		return none, sessionEnded(s.Status)
 	}
 	if c.Temporal == nil {
-		return activities.CopilotReply{}, errNoWorkflows
+		return none, errNoWorkflows
 	}
-	h, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.CopilotSessionWorkflowID(id.String()), UpdateID: msg.ClientMessageID,
-		UpdateName: workflows.UpdateCopilotMessage, Args: []any{msg}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var reply activities.CopilotReply
-	if err == nil {
-		err = h.Get(ctx, &reply)
-	}
-	if err != nil {
-		return activities.CopilotReply{}, updateError(err)
-	}
-	return reply, nil
+	return Delivery[activities.CopilotReply]{send: func(ctx context.Context) (activities.CopilotReply, error) {
+		h, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: workflows.CopilotSessionWorkflowID(id.String()), UpdateID: msg.ClientMessageID,
+			UpdateName: workflows.UpdateCopilotMessage, Args: []any{msg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		var reply activities.CopilotReply
+		if err == nil {
+			err = h.Get(ctx, &reply)
+		}
+		if err != nil {
+			return activities.CopilotReply{}, updateError(err)
+		}
+		return reply, nil
+	}}, nil
 }
 
-// Finish ends a session and starts its brief generation. A session that
-// ended already is answered as it ended.
-func (c *Copilot) Finish(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) (workflows.CopilotFinished, error) {
+// Finish checks, in the org gate's transaction, that the caller may end the
+// session, and returns the Update that ends it and starts its brief
+// generation, to send after the transaction. A session that ended already
+// is answered as it ended.
+func (c *Copilot) Finish(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID) (Delivery[workflows.CopilotFinished], error) {
+	var none Delivery[workflows.CopilotFinished]
 	if err := m.Need(access.ScopeBriefWrite); err != nil {
-		return workflows.CopilotFinished{}, err
+		return none, err
 	}
 	st := storeIn(tx)
 	s, err := st.session(ctx, m.OrgID, id, false)
 	if err != nil {
-		return workflows.CopilotFinished{}, err
+		return none, err
 	}
 	if s.Status != "open" {
-		return c.ended(ctx, st, m.OrgID, s)
+		done, err := c.ended(ctx, st, m.OrgID, s)
+		return Delivery[workflows.CopilotFinished]{done: &done}, err
 	}
 	if c.Temporal == nil {
-		return workflows.CopilotFinished{}, errNoWorkflows
+		return none, errNoWorkflows
 	}
-	h, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: workflows.CopilotSessionWorkflowID(id.String()), UpdateID: "finish",
-		UpdateName: workflows.UpdateCopilotFinish, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var done workflows.CopilotFinished
-	if err == nil {
-		err = h.Get(ctx, &done)
-	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == workflows.ErrSessionClosed {
-		// It ended meanwhile (idle, or another finish): as it ended.
-		if s, err = st.session(ctx, m.OrgID, id, false); err == nil && s.Status != "open" {
-			return c.ended(ctx, st, m.OrgID, s)
+	return Delivery[workflows.CopilotFinished]{send: func(ctx context.Context) (workflows.CopilotFinished, error) {
+		h, err := c.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+			WorkflowID: workflows.CopilotSessionWorkflowID(id.String()), UpdateID: "finish",
+			UpdateName: workflows.UpdateCopilotFinish, WaitForStage: client.WorkflowUpdateStageCompleted,
+		})
+		var done workflows.CopilotFinished
+		if err == nil {
+			err = h.Get(ctx, &done)
 		}
-	}
-	if err != nil {
-		return workflows.CopilotFinished{}, updateError(err)
-	}
-	return done, nil
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) && appErr.Type() == workflows.ErrSessionClosed {
+			// It ended meanwhile (idle, or another finish): as it ended.
+			var ended workflows.CopilotFinished
+			rerr := c.DB.InTenant(ctx, m.OrgID, func(ctx context.Context, tx pgx.Tx) error {
+				st := storeIn(tx)
+				s, err := st.session(ctx, m.OrgID, id, false)
+				if err != nil || s.Status == "open" {
+					return err
+				}
+				ended, err = c.ended(ctx, st, m.OrgID, s)
+				return err
+			})
+			if rerr == nil && ended.Status != "" {
+				return ended, nil
+			}
+		}
+		if err != nil {
+			return workflows.CopilotFinished{}, updateError(err)
+		}
+		return done, nil
+	}}, nil
 }
 
 func (c *Copilot) ended(ctx context.Context, st store, orgID uuid.UUID, s Session) (workflows.CopilotFinished, error) {

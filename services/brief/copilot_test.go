@@ -18,6 +18,7 @@ import (
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/services/access"
 	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/brief/extract"
 	"github.com/xentri/xentri/worker"
@@ -67,13 +68,31 @@ func (b *copilotBundle) start(t *testing.T) brief.Opened {
 	return s
 }
 
+// send says text in the session as the API does: checked in a tenant
+// transaction, the Update sent after it.
 func (b *copilotBundle) send(session uuid.UUID, clientID, text string) (activities.CopilotReply, error) {
-	var r activities.CopilotReply
+	var d brief.Delivery[activities.CopilotReply]
 	err := b.try(func(ctx context.Context, tx pgx.Tx) (err error) {
-		r, err = b.copilot.Send(ctx, tx, b.owner, session, activities.CopilotMessage{ClientMessageID: clientID, Text: text, Kind: "text"})
+		d, err = b.copilot.Send(ctx, tx, b.owner, session, activities.CopilotMessage{ClientMessageID: clientID, Text: text, Kind: "text"})
 		return err
 	})
-	return r, err
+	if err != nil {
+		return activities.CopilotReply{}, err
+	}
+	return d.Send(context.Background())
+}
+
+// finish ends the session as the API does, as m.
+func (b *copilotBundle) finish(m access.Membership, session uuid.UUID) (workflows.CopilotFinished, error) {
+	var d brief.Delivery[workflows.CopilotFinished]
+	err := b.db.App.InTenant(context.Background(), m.OrgID, func(ctx context.Context, tx pgx.Tx) (err error) {
+		d, err = b.copilot.Finish(ctx, tx, m, session)
+		return err
+	})
+	if err != nil {
+		return workflows.CopilotFinished{}, err
+	}
+	return d.Send(context.Background())
 }
 
 // waitFor waits for a workflow's result.
@@ -184,11 +203,10 @@ func TestACopilotSessionTurnsTheOwnersWordsIntoTheBrief(t *testing.T) {
 		texts[m.ID.String()] = m.Text
 	}
 
-	var done workflows.CopilotFinished
-	b.inTenant(t, func(ctx context.Context, tx pgx.Tx) (err error) {
-		done, err = b.copilot.Finish(ctx, tx, b.owner, s.ID)
-		return err
-	})
+	done, err := b.finish(b.owner, s.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if done.Status != "finished" || done.Turns != 3 || done.GenerationID != workflows.BriefGenerateWorkflowID(b.org.String(), s.ID.String()) {
 		t.Fatalf("finish answered %+v", done)
 	}
@@ -242,10 +260,7 @@ func TestASessionIsTheOrgsOwn(t *testing.T) {
 	if services.ErrorCode(err) != services.NotFound {
 		t.Fatalf("another org's message: %v, want NotFound", err)
 	}
-	err = other.try(func(ctx context.Context, tx pgx.Tx) error {
-		_, err := b.copilot.Finish(ctx, tx, other.owner, s.ID)
-		return err
-	})
+	_, err = b.finish(other.owner, s.ID)
 	if services.ErrorCode(err) != services.NotFound {
 		t.Fatalf("another org's finish: %v, want NotFound", err)
 	}

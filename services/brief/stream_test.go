@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/xentri/xentri/activities"
 	"github.com/xentri/xentri/internal/cache"
@@ -88,10 +87,9 @@ func TestTheWorkerStreamsEachTurnAsItAnswersIt(t *testing.T) {
 	if _, err := b.send(s.ID, "m1", "Hi again"); err != nil {
 		t.Fatal(err)
 	}
-	b.inTenant(t, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := b.copilot.Finish(ctx, tx, b.owner, s.ID)
-		return err
-	})
+	if _, err := b.finish(b.owner, s.ID); err != nil {
+		t.Fatal(err)
+	}
 	e := next(t, sub)
 	var ended brief.SessionEnded
 	if e.Event != brief.EventSessionEnded || json.Unmarshal(e.Data, &ended) != nil || ended.Status != "finished" {
