@@ -159,15 +159,24 @@ func (h *Copilot) proposeSection(w http.ResponseWriter, r *http.Request, t tenan
 		writeError(w, r, err)
 		return
 	}
-	p, made, err := h.Copilot.ProposeSection(r.Context(), t.tx, t.m, section, in.Instruction)
+	d, err := h.Copilot.ProposeSection(r.Context(), t.tx, t.m, section, in.Instruction)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/brief/proposals/"+p.ID.String())
-	status := http.StatusCreated
-	if !made {
-		status = http.StatusOK
-	}
-	respond(w, status, p, Meta{})
+	// The engine runs after the commit: it may be a model that takes
+	// seconds, and no connection waits on it.
+	t.afterCommit(func(w http.ResponseWriter, r *http.Request) {
+		p, err := d.Send(r.Context())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/api/v1/brief/proposals/"+p.ID.String())
+		status := http.StatusCreated
+		if !p.Made {
+			status = http.StatusOK
+		}
+		respond(w, status, p.Proposal, Meta{})
+	})
 }

@@ -41,13 +41,18 @@ func TestProposeSectionProposesWhatTheOwnersWordsSayAndTheBriefDoesNot(t *testin
 	svc, b := setup(t)
 	cp := &brief.Copilot{DB: b.db.App, Brief: svc, Engine: extract.NewRules()}
 	propose := func(section string, instruction *string) (brief.Proposal, bool, error) {
-		var p brief.Proposal
-		var made bool
+		// As the API does: read in a tenant transaction, the engine and
+		// the proposal after it.
+		var d brief.Delivery[brief.Proposed]
 		err := b.try(func(ctx context.Context, tx pgx.Tx) (err error) {
-			p, made, err = cp.ProposeSection(ctx, tx, b.owner, section, instruction)
+			d, err = cp.ProposeSection(ctx, tx, b.owner, section, instruction)
 			return err
 		})
-		return p, made, err
+		if err != nil {
+			return brief.Proposal{}, false, err
+		}
+		p, err := d.Send(context.Background())
+		return p.Proposal, p.Made, err
 	}
 
 	// No Brief yet: as GET /brief.
