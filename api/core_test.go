@@ -107,7 +107,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Notifications{Service: &notification.Service{}},
 			&Leads{Sales: leads},
 			&Brief{Brief: briefs},
-			&Brand{Brand: &brand.Service{Brief: briefs, Log: zerolog.Nop()}},
+			&Brand{Brand: &brand.Service{Brief: briefs, Events: svc.Events, Log: zerolog.Nop()}},
 			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs, Engine: extract.NewRules()}, Events: cache.NewCopilotStream(rdb)},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},

@@ -290,7 +290,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	if err != nil {
 		return c, err
 	}
-	copywriter := &brand.Service{Brief: briefs, Writer: writer, Log: log}
+	copywriter := &brand.Service{Brief: briefs, Writer: writer, Events: d.events, Log: log}
 	// One dead-letter service: the org's view and the operator's.
 	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
 
