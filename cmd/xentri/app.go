@@ -316,6 +316,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Leads{Sales: leads},
 		&api.Brief{Brief: briefs},
 		&api.Brand{Brand: copywriter},
+		&api.Sites{Brand: copywriter},
 		// Each session's live events, which the worker publishes.
 		&api.Copilot{Copilot: copilot, Events: cache.NewCopilotStream(d.redis), Drain: d.draining},
 		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},
