@@ -1,8 +1,10 @@
 // Package brand is the brand context: the copy a business shows the world,
-// written from its Universal Brief in its Brand Voice. It reads the Brief
-// only through brief.Service.Knowledge (seed ADR-001: the Brief, then the
-// brand_voice category context derived from the same version) and writes
-// nothing: a suggestion is for the owner to take or leave.
+// written from its Universal Brief in its Brand Voice, and the sites and
+// pages that show it (site.go, page.go). It reads the Brief only through
+// brief.Service.Knowledge (seed ADR-001: the Brief, then the brand_voice or
+// website category context derived from the same version). A copy
+// suggestion writes nothing: it is for the owner to take or leave; a site
+// drafted from the Brief saves the suggestions it uses as page versions.
 //
 // Two writers implement Writer, like the extraction engines: Templates
 // (offline, deterministic, the default) and an OpenAI-compatible endpoint
