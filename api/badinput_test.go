@@ -303,6 +303,9 @@ func (f *badFixtures) populate(t *testing.T, a, colleague account, leadName stri
 	f.b.composeBrief(t, a.orgID, map[string]any{"identity.business_name": leadName + " Bakery", "sales.follow_up_days": []int{1, 3}})
 	ids["proposalID"] = created("/api/v1/brief/sections/goals/proposals", map[string]any{"fields": map[string]any{"goals": []string{leadName + " goals"}}})
 	ids["n"], ids["sectionId"], ids["category"] = "1", "identity", "website"
+	// A site with a page.
+	ids["siteID"] = created("/api/v1/sites", map[string]any{"name": leadName + " Site"})
+	ids["pageID"] = created("/api/v1/sites/"+ids["siteID"]+"/pages", map[string]any{"path": "/", "title": leadName + " Home"})
 	ctx := context.Background()
 	if _, err := f.b.d.Owner.Exec(ctx, `INSERT INTO dead_letters
 		(id, org_id, workflow_type, workflow_id, run_id, task_queue, input, failure_type, failure_message)

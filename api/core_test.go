@@ -84,6 +84,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 	leads := &sales.Service{DB: d.App, Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop(), HighValue: 100000}
 	briefs := &brief.Service{DB: d.App, Events: svc.Events, Cache: cache.NewReadCache(rdb), Log: zerolog.Nop(), Sales: leads}
 	automations := &automation.Service{DB: d.App, Registry: hooks}
+	brands := &brand.Service{Brief: briefs, Events: svc.Events, Log: zerolog.Nop()}
 	deadLetters := &ops.Service{}
 	cfg := Config{
 		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 20 * time.Second,
@@ -107,7 +108,8 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Notifications{Service: &notification.Service{}},
 			&Leads{Sales: leads},
 			&Brief{Brief: briefs},
-			&Brand{Brand: &brand.Service{Brief: briefs, Log: zerolog.Nop()}},
+			&Brand{Brand: brands},
+			&Sites{Brand: brands},
 			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs, Engine: extract.NewRules()}, Events: cache.NewCopilotStream(rdb)},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},

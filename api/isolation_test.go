@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/sales"
@@ -154,6 +155,19 @@ func TestTenantIsolationSuite(t *testing.T) {
 		body: map[string]any{"fields": map[string]any{"goals": []string{"Victim Customer goals"}}}})
 	victimProposalID := decodeData[brief.Proposal](t, res).ID.String()
 
+	// A site of the victim's with a page: the site routes need real ids.
+	res = b.do(t, req{method: "POST", path: "/api/v1/sites", token: victim.token, org: vOrg, body: map[string]any{"name": "Victim Customer Site"}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("victim site: %d %s", res.status, res.body)
+	}
+	victimSiteID := decodeData[brand.Site](t, res).ID.String()
+	res = b.do(t, req{method: "POST", path: "/api/v1/sites/" + victimSiteID + "/pages", token: victim.token, org: vOrg,
+		body: map[string]any{"path": "/", "title": "Victim Customer Home"}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("victim page: %d %s", res.status, res.body)
+	}
+	victimPageID := decodeData[brand.Page](t, res).ID.String()
+
 	before := b.snapshot(t, victim.orgID)
 	bad := b.badTokens(t, attacker)
 
@@ -165,6 +179,7 @@ func TestTenantIsolationSuite(t *testing.T) {
 		key := method + " " + route
 		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID,
 			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID, "{proposalID}", victimProposalID,
+			"{siteID}", victimSiteID, "{pageID}", victimPageID,
 			"{n}", "1", "{sectionId}", "identity", "{category}", "website").Replace(route)
 		body := attackBody(method, route, attacker.email)
 		attemptAt := func(path, name, token, org string) result {
@@ -212,7 +227,8 @@ func TestTenantIsolationSuite(t *testing.T) {
 		// The victim's objects named from the attacker's own org: as if they
 		// did not exist.
 		if strings.Contains(route, "{leadID}") || strings.Contains(route, "{deadLetterID}") || strings.Contains(route, "{tokenID}") ||
-			strings.Contains(route, "{proposalID}") || strings.Contains(route, "{n}") || strings.Contains(route, "{category}") {
+			strings.Contains(route, "{proposalID}") || strings.Contains(route, "{n}") || strings.Contains(route, "{category}") ||
+			strings.Contains(route, "{siteID}") || strings.Contains(route, "{pageID}") {
 			if strings.Contains(route, "{orgID}") {
 				path = strings.ReplaceAll(path, vOrg, aOrg)
 			}

@@ -6,7 +6,8 @@
 // notification (the bell), system (the operator's diagnostics), brief (the
 // Universal Brief, its versions, contexts and proposals, and the Strategy
 // Co-pilot; the engines that read the owner's words in brief/extract) and
-// brand (copy written from the Brief in its Brand Voice).
+// brand (copy written from the Brief in its Brand Voice, and the sites and
+// pages it drafts).
 //
 // Every context has the same files:
 //

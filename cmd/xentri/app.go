@@ -290,7 +290,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	if err != nil {
 		return c, err
 	}
-	copywriter := &brand.Service{Brief: briefs, Writer: writer, Log: log}
+	copywriter := &brand.Service{Brief: briefs, Writer: writer, Events: d.events, Log: log}
 	// One dead-letter service: the org's view and the operator's.
 	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
 
@@ -316,6 +316,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Leads{Sales: leads},
 		&api.Brief{Brief: briefs},
 		&api.Brand{Brand: copywriter},
+		&api.Sites{Brand: copywriter},
 		// Each session's live events, which the worker publishes.
 		&api.Copilot{Copilot: copilot, Events: cache.NewCopilotStream(d.redis), Drain: d.draining},
 		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},

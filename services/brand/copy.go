@@ -1,8 +1,10 @@
 // Package brand is the brand context: the copy a business shows the world,
-// written from its Universal Brief in its Brand Voice. It reads the Brief
-// only through brief.Service.Knowledge (seed ADR-001: the Brief, then the
-// brand_voice category context derived from the same version) and writes
-// nothing: a suggestion is for the owner to take or leave.
+// written from its Universal Brief in its Brand Voice, and the sites and
+// pages that show it (site.go, page.go). It reads the Brief only through
+// brief.Service.Knowledge (seed ADR-001: the Brief, then the brand_voice or
+// website category context derived from the same version). A copy
+// suggestion writes nothing: it is for the owner to take or leave; a site
+// drafted from the Brief saves the suggestions it uses as page versions.
 //
 // Two writers implement Writer, like the extraction engines: Templates
 // (offline, deterministic, the default) and an OpenAI-compatible endpoint
@@ -24,9 +26,11 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/rs/zerolog"
 
+	"github.com/xentri/xentri/internal/events"
 	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/services/access"
 	"github.com/xentri/xentri/services/brief"
@@ -130,6 +134,9 @@ var ErrFinal = errors.New("copy writing failed for good")
 // Service suggests copy from the org's Brief.
 type Service struct {
 	Brief *brief.Service
+	// Events receives xentri.page.updated.v1 on every page save, in the
+	// saving transaction.
+	Events *events.Writer
 	// Writer writes the drafts; Templates when nil. When another writer's
 	// drafts all fail the checks, Templates writes instead.
 	Writer Writer
@@ -145,11 +152,17 @@ func (s *Service) SuggestCopy(ctx context.Context, tx pgx.Tx, m access.Membershi
 	if err := m.Need(access.ScopeBriefRead); err != nil {
 		return Suggestions{}, err
 	}
+	return s.suggest(ctx, tx, m.OrgID, in)
+}
+
+// suggest is SuggestCopy for the org orgID, without a scope check: the
+// site drafter calls it for a caller it checked itself.
+func (s *Service) suggest(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, in SuggestInput) (Suggestions, error) {
 	kind, count, service, err := checkInput(in)
 	if err != nil {
 		return Suggestions{}, err
 	}
-	k, err := s.Brief.Knowledge(ctx, tx, m.OrgID, brief.CategoryBrandVoice, nil)
+	k, err := s.Brief.Knowledge(ctx, tx, orgID, brief.CategoryBrandVoice, nil)
 	if err != nil {
 		return Suggestions{}, fmt.Errorf("suggest copy: %w", err)
 	}

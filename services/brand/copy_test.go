@@ -47,7 +47,7 @@ func setup(t *testing.T) (*brand.Service, *testBundle) {
 	t.Helper()
 	d := testenv.DB(t)
 	briefs := &brief.Service{DB: d.App, Events: &events.Writer{Log: zerolog.Nop()}, Log: zerolog.Nop()}
-	return &brand.Service{Brief: briefs, Log: zerolog.Nop()}, newOrg(t, d, briefs)
+	return &brand.Service{Brief: briefs, Events: briefs.Events, Log: zerolog.Nop()}, newOrg(t, d, briefs)
 }
 
 // newOrg makes another org with an owner, on the same database.

@@ -254,6 +254,30 @@ type OrgMember struct {
 	UpdatedAt time.Time
 }
 
+type Page struct {
+	ID             uuid.UUID
+	OrgID          uuid.UUID
+	SiteID         uuid.UUID
+	Path           string
+	CurrentVersion int32
+	DeletedAt      *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type PageVersion struct {
+	ID           uuid.UUID
+	OrgID        uuid.UUID
+	PageID       uuid.UUID
+	Number       int32
+	Title        string
+	Seo          []byte
+	Blocks       []byte
+	Author       string
+	RestoredFrom *int32
+	CreatedAt    time.Time
+}
+
 type SalesSetting struct {
 	OrgID               uuid.UUID
 	FollowupCadenceDays []int32
@@ -261,6 +285,20 @@ type SalesSetting struct {
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 	SetBy               string
+}
+
+type Site struct {
+	ID            uuid.UUID
+	OrgID         uuid.UUID
+	Name          string
+	Slug          string
+	CustomDomains []string
+	Theme         []byte
+	Navigation    []byte
+	Seo           []byte
+	Version       int32
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 type SystemEvent struct {
