@@ -25,10 +25,19 @@ func (h *Brand) suggestCopy(w http.ResponseWriter, r *http.Request, t tenant) {
 		writeError(w, r, err)
 		return
 	}
-	s, err := h.Brand.SuggestCopy(r.Context(), t.tx, t.m, in)
+	write, err := h.Brand.PrepareCopy(r.Context(), t.tx, t.m, in)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	respond(w, http.StatusOK, s, Meta{})
+	// The writer writes after the commit: it may be a model that takes
+	// seconds, and no connection waits on it.
+	t.afterCommit(func(w http.ResponseWriter, r *http.Request) {
+		s, err := write(r.Context())
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		respond(w, http.StatusOK, s, Meta{})
+	})
 }

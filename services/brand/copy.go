@@ -149,38 +149,69 @@ type Service struct {
 // needs is Unprocessable (422), naming each missing field with the question
 // that would fill it.
 func (s *Service) SuggestCopy(ctx context.Context, tx pgx.Tx, m access.Membership, in SuggestInput) (Suggestions, error) {
-	if err := m.Need(access.ScopeBriefRead); err != nil {
+	write, err := s.PrepareCopy(ctx, tx, m, in)
+	if err != nil {
 		return Suggestions{}, err
 	}
-	return s.suggest(ctx, tx, m.OrgID, in)
+	return write(ctx)
+}
+
+// PrepareCopy is SuggestCopy in two steps: it reads the Brief and its Brand
+// Voice in tx and returns what writes, to call after the transaction (as
+// the API does): a writer may be a model that takes seconds, and no
+// connection should wait on it.
+func (s *Service) PrepareCopy(ctx context.Context, tx pgx.Tx, m access.Membership, in SuggestInput) (func(context.Context) (Suggestions, error), error) {
+	if err := m.Need(access.ScopeBriefRead); err != nil {
+		return nil, err
+	}
+	req, version, err := s.prepare(ctx, tx, m.OrgID, in)
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (Suggestions, error) { return s.write(ctx, req, version) }, nil
 }
 
 // suggest is SuggestCopy for the org orgID, without a scope check: the
 // site drafter calls it for a caller it checked itself.
 func (s *Service) suggest(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, in SuggestInput) (Suggestions, error) {
-	kind, count, service, err := checkInput(in)
+	req, version, err := s.prepare(ctx, tx, orgID, in)
 	if err != nil {
 		return Suggestions{}, err
+	}
+	return s.write(ctx, req, version)
+}
+
+// prepare reads what a writer needs: the Brief's facts and its Brand Voice.
+func (s *Service) prepare(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, in SuggestInput) (Request, int, error) {
+	kind, count, service, err := checkInput(in)
+	if err != nil {
+		return Request{}, 0, err
 	}
 	k, err := s.Brief.Knowledge(ctx, tx, orgID, brief.CategoryBrandVoice, nil)
 	if err != nil {
-		return Suggestions{}, fmt.Errorf("suggest copy: %w", err)
+		return Request{}, 0, fmt.Errorf("suggest copy: %w", err)
 	}
 	var voice brief.BrandVoice
 	if err := json.Unmarshal(k.Category.Data, &voice); err != nil {
-		return Suggestions{}, fmt.Errorf("suggest copy: brand voice: %w", err)
+		return Request{}, 0, fmt.Errorf("suggest copy: brand voice: %w", err)
 	}
 	facts := ReadFacts(k.Brief.Data, voice.Avoid)
 	if err := facts.enough(kind, k.Brief.Data); err != nil {
-		return Suggestions{}, err
+		return Request{}, 0, err
 	}
 	product := ""
 	if service != "" {
 		if product, err = facts.product(service); err != nil {
-			return Suggestions{}, err
+			return Request{}, 0, err
 		}
 	}
-	req := Request{Kind: kind, Count: count, Product: product, Facts: facts, Voice: voice, Family: FamilyOf(voice.Tone)}
+	return Request{Kind: kind, Count: count, Product: product, Facts: facts, Voice: voice, Family: FamilyOf(voice.Tone)}, k.Brief.Version, nil
+}
+
+// write has the writer write req's drafts and keeps those that pass the
+// checks.
+func (s *Service) write(ctx context.Context, req Request, version int) (Suggestions, error) {
+	kind, voice := req.Kind, req.Voice
 	w := s.Writer
 	if w == nil {
 		w = Templates{}
@@ -204,7 +235,7 @@ func (s *Service) suggest(ctx context.Context, tx pgx.Tx, orgID uuid.UUID, in Su
 			"No %s could be written from the Brief without a word your Brand Voice avoids (%s): add to the Brief, or change what it avoids.",
 			strings.ReplaceAll(string(kind), "_", " "), strings.Join(voice.Avoid, ", "))
 	}
-	out := Suggestions{Kind: kind, BriefVersion: k.Brief.Version, Writer: w.Name(), Suggestions: make([]Suggestion, 0, len(kept))}
+	out := Suggestions{Kind: kind, BriefVersion: version, Writer: w.Name(), Suggestions: make([]Suggestion, 0, len(kept))}
 	tone := voice.Tone
 	if tone == nil {
 		tone = []string{}
