@@ -49,12 +49,15 @@ const (
 	ScopeLeadsWrite        = "leads:write"
 	ScopeBriefRead         = "brief:read"
 	ScopeBriefWrite        = "brief:write"
+	ScopeMediaRead         = "media:read"
+	ScopeMediaWrite        = "media:write"
 )
 
 // Scopes lists every scope, in the order the API documents them.
 func Scopes() []string {
 	return []string{ScopeOrgsRead, ScopeMembersRead, ScopeMembersWrite, ScopeIntegrationsRead, ScopeIntegrationsWrite,
-		ScopeWorkflowsStart, ScopeLeadsRead, ScopeLeadsWrite, ScopeBriefRead, ScopeBriefWrite}
+		ScopeWorkflowsStart, ScopeLeadsRead, ScopeLeadsWrite, ScopeBriefRead, ScopeBriefWrite,
+		ScopeMediaRead, ScopeMediaWrite}
 }
 
 // Principal is who is calling: a signed-in user, or an API token acting for
