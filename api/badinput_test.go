@@ -25,6 +25,7 @@ import (
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/services/brand"
 )
 
 // TestBadInputOnEveryOperation walks every operation of
@@ -303,6 +304,13 @@ func (f *badFixtures) populate(t *testing.T, a, colleague account, leadName stri
 	f.b.composeBrief(t, a.orgID, map[string]any{"identity.business_name": leadName + " Bakery", "sales.follow_up_days": []int{1, 3}})
 	ids["proposalID"] = created("/api/v1/brief/sections/goals/proposals", map[string]any{"fields": map[string]any{"goals": []string{leadName + " goals"}}})
 	ids["n"], ids["sectionId"], ids["category"] = "1", "identity", "website"
+	// A media asset, pending (its upload is never made).
+	res := f.b.do(t, req{method: "POST", path: "/api/v1/media/presign", token: a.token, org: org,
+		body: map[string]any{"filename": leadName + " logo.png", "content_type": "image/png", "size": 1234}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/media/presign: %d %s", res.status, res.body)
+	}
+	ids["mediaID"] = decodeData[brand.Presigned](t, res).Asset.ID.String()
 	ctx := context.Background()
 	if _, err := f.b.d.Owner.Exec(ctx, `INSERT INTO dead_letters
 		(id, org_id, workflow_type, workflow_id, run_id, task_queue, input, failure_type, failure_message)

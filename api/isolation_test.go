@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/sales"
@@ -83,6 +84,8 @@ func attackBody(method, route string, attackerEmail string) any {
 		return map[string]any{"followup_cadence_days": []int{300}}
 	case method == http.MethodPost && strings.HasSuffix(route, "/redrive"):
 		return map[string]any{"input": []any{map[string]any{"lead_id": "pwned"}}}
+	case method == http.MethodPost && strings.HasSuffix(route, "/media/presign"):
+		return map[string]any{"filename": "pwned.png", "content_type": "image/png", "size": 10}
 	case method == http.MethodPost && strings.HasSuffix(route, "/subscriptions"):
 		return map[string]any{"pattern": "xentri.*", "url": "https://attacker.example/hook"}
 	case method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch:
@@ -154,6 +157,14 @@ func TestTenantIsolationSuite(t *testing.T) {
 		body: map[string]any{"fields": map[string]any{"goals": []string{"Victim Customer goals"}}}})
 	victimProposalID := decodeData[brief.Proposal](t, res).ID.String()
 
+	// A pending media asset of the victim's.
+	res = b.do(t, req{method: "POST", path: "/api/v1/media/presign", token: victim.token, org: vOrg,
+		body: map[string]any{"filename": "Victim Customer logo.png", "content_type": "image/png", "size": 1234}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("victim media: %d %s", res.status, res.body)
+	}
+	victimMediaID := decodeData[brand.Presigned](t, res).Asset.ID.String()
+
 	before := b.snapshot(t, victim.orgID)
 	bad := b.badTokens(t, attacker)
 
@@ -164,7 +175,7 @@ func TestTenantIsolationSuite(t *testing.T) {
 		}
 		key := method + " " + route
 		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID,
-			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID, "{proposalID}", victimProposalID,
+			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID, "{proposalID}", victimProposalID, "{mediaID}", victimMediaID,
 			"{n}", "1", "{sectionId}", "identity", "{category}", "website").Replace(route)
 		body := attackBody(method, route, attacker.email)
 		attemptAt := func(path, name, token, org string) result {
@@ -212,7 +223,7 @@ func TestTenantIsolationSuite(t *testing.T) {
 		// The victim's objects named from the attacker's own org: as if they
 		// did not exist.
 		if strings.Contains(route, "{leadID}") || strings.Contains(route, "{deadLetterID}") || strings.Contains(route, "{tokenID}") ||
-			strings.Contains(route, "{proposalID}") || strings.Contains(route, "{n}") || strings.Contains(route, "{category}") {
+			strings.Contains(route, "{proposalID}") || strings.Contains(route, "{mediaID}") || strings.Contains(route, "{n}") || strings.Contains(route, "{category}") {
 			if strings.Contains(route, "{orgID}") {
 				path = strings.ReplaceAll(path, vOrg, aOrg)
 			}
