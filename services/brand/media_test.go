@@ -3,6 +3,8 @@ package brand_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"image"
 	"image/color"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +184,35 @@ func TestMediaUploadThroughPresignedPost(t *testing.T) {
 		p.Upload.Fields["key"] != a.ObjectKey || p.Upload.Fields["Content-Type"] != "image/png" || p.Upload.Fields["policy"] == "" ||
 		p.Upload.Fields["x-amz-signature"] == "" {
 		t.Fatalf("upload form: %+v", p.Upload)
+	}
+	// The signed policy pins exactly this key, size and type: S3 and MinIO
+	// refuse any other upload with this form.
+	raw, err := base64.StdEncoding.DecodeString(p.Upload.Fields["policy"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var policy struct {
+		Conditions []json.RawMessage `json:"conditions"`
+	}
+	if err := json.Unmarshal(raw, &policy); err != nil {
+		t.Fatalf("policy %s: %v", raw, err)
+	}
+	conds := map[string]bool{}
+	for _, c := range policy.Conditions {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, c); err != nil {
+			t.Fatal(err)
+		}
+		conds[compact.String()] = true
+	}
+	for _, want := range []string{
+		`["eq","$key","` + a.ObjectKey + `"]`,
+		`["eq","$Content-Type","image/png"]`,
+		`["content-length-range",` + strconv.Itoa(len(img)) + `,` + strconv.Itoa(len(img)) + `]`,
+	} {
+		if !conds[want] {
+			t.Errorf("the policy lacks %s: %s", want, raw)
+		}
 	}
 	if d := time.Until(p.Upload.ExpiresAt); d < 14*time.Minute || d > 15*time.Minute+time.Second {
 		t.Fatalf("the form expires in %v, want 15 minutes", d)
