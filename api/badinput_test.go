@@ -25,6 +25,7 @@ import (
 	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services"
+	"github.com/xentri/xentri/services/brand"
 )
 
 // TestBadInputOnEveryOperation walks every operation of
@@ -306,6 +307,13 @@ func (f *badFixtures) populate(t *testing.T, a, colleague account, leadName stri
 	// A site with a page.
 	ids["siteID"] = created("/api/v1/sites", map[string]any{"name": leadName + " Site"})
 	ids["pageID"] = created("/api/v1/sites/"+ids["siteID"]+"/pages", map[string]any{"path": "/", "title": leadName + " Home"})
+	// A media asset, pending (its upload is never made).
+	res := f.b.do(t, req{method: "POST", path: "/api/v1/media/presign", token: a.token, org: org,
+		body: map[string]any{"filename": leadName + " logo.png", "content_type": "image/png", "size": 1234}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("POST /api/v1/media/presign: %d %s", res.status, res.body)
+	}
+	ids["mediaID"] = decodeData[brand.Presigned](t, res).Asset.ID.String()
 	ctx := context.Background()
 	if _, err := f.b.d.Owner.Exec(ctx, `INSERT INTO dead_letters
 		(id, org_id, workflow_type, workflow_id, run_id, task_queue, input, failure_type, failure_message)

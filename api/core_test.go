@@ -22,6 +22,7 @@ import (
 
 	"github.com/xentri/xentri/internal/auth"
 	"github.com/xentri/xentri/internal/auth/local"
+	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/events"
 	"github.com/xentri/xentri/internal/idempotency"
@@ -110,6 +111,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Brief{Brief: briefs},
 			&Brand{Brand: brands},
 			&Sites{Brand: brands},
+			&Media{Media: &brand.Media{Blob: testStore(t)}},
 			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs, Engine: extract.NewRules()}, Events: cache.NewCopilotStream(rdb)},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},
@@ -125,6 +127,25 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 	b.srv = httptest.NewServer(NewRouter(cfg))
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+// testStore is the embedded S3 store (gofakes3, as `xentri dev` runs it)
+// on a loopback port over a temp dir, with its bucket.
+func testStore(t *testing.T) *blob.Store {
+	t.Helper()
+	srv, err := blob.StartEmbedded(t.TempDir(), "127.0.0.1:0", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
+	store, err := blob.New(blob.Config{Endpoint: srv.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-api-test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.EnsureBucket(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
 
 // account is a signed-up user with their first org.

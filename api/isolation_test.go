@@ -84,6 +84,8 @@ func attackBody(method, route string, attackerEmail string) any {
 		return map[string]any{"followup_cadence_days": []int{300}}
 	case method == http.MethodPost && strings.HasSuffix(route, "/redrive"):
 		return map[string]any{"input": []any{map[string]any{"lead_id": "pwned"}}}
+	case method == http.MethodPost && strings.HasSuffix(route, "/media/presign"):
+		return map[string]any{"filename": "pwned.png", "content_type": "image/png", "size": 10}
 	case method == http.MethodPost && strings.HasSuffix(route, "/subscriptions"):
 		return map[string]any{"pattern": "xentri.*", "url": "https://attacker.example/hook"}
 	case method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch:
@@ -167,6 +169,13 @@ func TestTenantIsolationSuite(t *testing.T) {
 		t.Fatalf("victim page: %d %s", res.status, res.body)
 	}
 	victimPageID := decodeData[brand.Page](t, res).ID.String()
+	// A pending media asset of the victim's.
+	res = b.do(t, req{method: "POST", path: "/api/v1/media/presign", token: victim.token, org: vOrg,
+		body: map[string]any{"filename": "Victim Customer logo.png", "content_type": "image/png", "size": 1234}})
+	if res.status != http.StatusCreated {
+		t.Fatalf("victim media: %d %s", res.status, res.body)
+	}
+	victimMediaID := decodeData[brand.Presigned](t, res).Asset.ID.String()
 
 	before := b.snapshot(t, victim.orgID)
 	bad := b.badTokens(t, attacker)
@@ -178,7 +187,7 @@ func TestTenantIsolationSuite(t *testing.T) {
 		}
 		key := method + " " + route
 		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID,
-			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID, "{proposalID}", victimProposalID,
+			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID, "{proposalID}", victimProposalID, "{mediaID}", victimMediaID,
 			"{siteID}", victimSiteID, "{pageID}", victimPageID,
 			"{n}", "1", "{sectionId}", "identity", "{category}", "website").Replace(route)
 		body := attackBody(method, route, attacker.email)
@@ -227,7 +236,7 @@ func TestTenantIsolationSuite(t *testing.T) {
 		// The victim's objects named from the attacker's own org: as if they
 		// did not exist.
 		if strings.Contains(route, "{leadID}") || strings.Contains(route, "{deadLetterID}") || strings.Contains(route, "{tokenID}") ||
-			strings.Contains(route, "{proposalID}") || strings.Contains(route, "{n}") || strings.Contains(route, "{category}") ||
+			strings.Contains(route, "{proposalID}") || strings.Contains(route, "{mediaID}") || strings.Contains(route, "{n}") || strings.Contains(route, "{category}") ||
 			strings.Contains(route, "{siteID}") || strings.Contains(route, "{pageID}") {
 			if strings.Contains(route, "{orgID}") {
 				path = strings.ReplaceAll(path, vOrg, aOrg)

@@ -317,6 +317,8 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Brief{Brief: briefs},
 		&api.Brand{Brand: copywriter},
 		&api.Sites{Brand: copywriter},
+		// Image uploads, presigned straight to object storage (503 without it).
+		&api.Media{Media: &brand.Media{Blob: d.blob}},
 		// Each session's live events, which the worker publishes.
 		&api.Copilot{Copilot: copilot, Events: cache.NewCopilotStream(d.redis), Drain: d.draining},
 		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},

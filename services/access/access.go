@@ -51,12 +51,15 @@ const (
 	ScopeBriefWrite        = "brief:write"
 	ScopeSiteRead          = "site:read"
 	ScopeSiteWrite         = "site:write"
+	ScopeMediaRead         = "media:read"
+	ScopeMediaWrite        = "media:write"
 )
 
 // Scopes lists every scope, in the order the API documents them.
 func Scopes() []string {
 	return []string{ScopeOrgsRead, ScopeMembersRead, ScopeMembersWrite, ScopeIntegrationsRead, ScopeIntegrationsWrite,
-		ScopeWorkflowsStart, ScopeLeadsRead, ScopeLeadsWrite, ScopeBriefRead, ScopeBriefWrite, ScopeSiteRead, ScopeSiteWrite}
+		ScopeWorkflowsStart, ScopeLeadsRead, ScopeLeadsWrite, ScopeBriefRead, ScopeBriefWrite, ScopeSiteRead, ScopeSiteWrite,
+		ScopeMediaRead, ScopeMediaWrite}
 }
 
 // Principal is who is calling: a signed-in user, or an API token acting for

@@ -216,6 +216,22 @@ type LeadFollowup struct {
 	UpdatedAt time.Time
 }
 
+type MediaAsset struct {
+	ID          uuid.UUID
+	OrgID       uuid.UUID
+	ObjectKey   string
+	Filename    string
+	ContentType string
+	Size        int64
+	Status      string
+	Checksum    *string
+	Failure     *string
+	CreatedBy   *uuid.UUID
+	CompletedAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type N8nSubscription struct {
 	ID        uuid.UUID
 	OrgID     uuid.UUID
