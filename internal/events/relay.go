@@ -190,6 +190,10 @@ func (r *Relay) lead(ctx context.Context) error {
 	return nil
 }
 
+// batchGrace bounds how long a batch already read may take to publish and
+// mark after the relay is told to stop.
+const batchGrace = 10 * time.Second
+
 // PublishBatch publishes up to Batch unpublished events with one pipelined
 // round of XADDs and marks them published. Nothing is marked unless Redis
 // took every entry.
@@ -201,6 +205,12 @@ func (r *Relay) PublishBatch(ctx context.Context) (int, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
+	// A batch once read is published and marked to the end, even when ctx
+	// ends meanwhile (a leader stopping, a replica handing over): cut
+	// between the XADDs and the mark, its events would go out again from
+	// the next leader. Bounded, so a dead Redis cannot hold a stop.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
+	defer cancel()
 	pipe := r.cfg.Redis.Pipeline()
 	ids := make([]uuid.UUID, len(rows))
 	for i, e := range rows {
