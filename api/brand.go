@@ -32,12 +32,5 @@ func (h *Brand) suggestCopy(w http.ResponseWriter, r *http.Request, t tenant) {
 	}
 	// The writer writes after the commit: it may be a model that takes
 	// seconds, and no connection waits on it.
-	t.afterCommit(func(w http.ResponseWriter, r *http.Request) {
-		s, err := write(r.Context())
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		respond(w, http.StatusOK, s, Meta{})
-	})
+	t.afterCommit(deliver(write))
 }

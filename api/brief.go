@@ -42,13 +42,9 @@ func (h *Brief) Routes(r chi.Router) {
 	r.Post("/brief/proposals/{proposalID}/reject", inTenant(h.reject))
 }
 
-// briefETag is the ETag of a Brief version: "v3". PUT /brief/sections/{id}
-// takes it back in If-Match.
-func briefETag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
-
 // respondBrief answers the Brief with its version as the ETag.
 func respondBrief(w http.ResponseWriter, status int, b brief.Brief) {
-	w.Header().Set("ETag", briefETag(b.Version))
+	w.Header().Set("ETag", versionETag(b.Version))
 	respond(w, status, b, Meta{})
 }
 
@@ -146,20 +142,15 @@ func sectionParam(r *http.Request) (string, error) {
 }
 
 // ifMatchVersion reads If-Match: the ETag of the Brief version the edit
-// is based on, "v3" (quotes included), as GET /brief sent it.
+// is based on, "v3" (quotes included), as GET /brief sent it. It is
+// required: a Brief always exists once it can be edited.
 func ifMatchVersion(r *http.Request) (int, error) {
-	raw := strings.TrimSpace(r.Header.Get("If-Match"))
-	if raw == "" {
+	n, err := ifMatchOf(r, "Brief")
+	if err == nil && n == 0 {
 		return 0, &services.Error{Code: services.Invalid, Message: `Send If-Match with the ETag of the Brief you read (such as "v3"), so a concurrent change is not overwritten.`,
 			Fields: map[string]string{"If-Match": "is required"}}
 	}
-	s := strings.TrimSuffix(strings.TrimPrefix(raw, `"v`), `"`)
-	n, err := strconv.Atoi(s)
-	if !strings.HasPrefix(raw, `"v`) || !strings.HasSuffix(raw, `"`) || err != nil || n < 1 || strconv.Itoa(n) != s {
-		return 0, &services.Error{Code: services.Invalid, Message: `If-Match must be the ETag of a Brief version, such as "v3" (with the quotes).`,
-			Fields: map[string]string{"If-Match": "is not a Brief ETag"}}
-	}
-	return n, nil
+	return n, err
 }
 
 func (h *Brief) editSection(w http.ResponseWriter, r *http.Request, t tenant) {

@@ -92,7 +92,7 @@ func (h *Copilot) send(w http.ResponseWriter, r *http.Request, t tenant) {
 		writeError(w, r, err)
 		return
 	}
-	t.afterCommit(deliver(d))
+	t.afterCommit(deliver(d.Send))
 }
 
 func (h *Copilot) finish(w http.ResponseWriter, r *http.Request, t tenant) {
@@ -110,15 +110,15 @@ func (h *Copilot) finish(w http.ResponseWriter, r *http.Request, t tenant) {
 		writeError(w, r, err)
 		return
 	}
-	t.afterCommit(deliver(d))
+	t.afterCommit(deliver(d.Send))
 }
 
-// deliver answers with an Update's result, sent once the org gate's
-// transaction has committed: the worker that runs the Update needs
-// database connections of its own, so none is held while it works.
-func deliver[T any](d brief.Delivery[T]) func(http.ResponseWriter, *http.Request) {
+// deliver answers 200 with what send returns, called once the org gate's
+// transaction has committed: the worker that runs an Update, or a model
+// that writes, may take a while, and no connection is held meanwhile.
+func deliver[T any](send func(context.Context) (T, error)) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, r *http.Request) {
-		v, err := d.Send(r.Context())
+		v, err := send(r.Context())
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -4,7 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"github.com/xentri/xentri/services"
 )
 
 // conditionalGET gives every successful GET a strong ETag computed from its
@@ -115,4 +118,25 @@ func etagMatches(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// versionETag is the ETag of a versioned resource (the Brief, a site, a
+// page): "v3". A PUT takes it back in If-Match.
+func versionETag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
+
+// ifMatchOf reads If-Match, the ETag "vN" (quotes included) of the version
+// the edit is based on: 0 when absent (the service refuses it once it
+// knows the resource exists, so a missing one is a 404 first).
+func ifMatchOf(r *http.Request, what string) (int, error) {
+	raw := strings.TrimSpace(r.Header.Get("If-Match"))
+	if raw == "" {
+		return 0, nil
+	}
+	s := strings.TrimSuffix(strings.TrimPrefix(raw, `"v`), `"`)
+	n, err := strconv.Atoi(s)
+	if !strings.HasPrefix(raw, `"v`) || !strings.HasSuffix(raw, `"`) || err != nil || n < 1 || strconv.Itoa(n) != s {
+		return 0, &services.Error{Code: services.Invalid, Message: `If-Match must be the ETag of a ` + what + ` version, such as "v3" (with the quotes).`,
+			Fields: map[string]string{"If-Match": "is not a " + what + " ETag"}}
+	}
+	return n, nil
 }

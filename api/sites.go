@@ -3,13 +3,10 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/xentri/xentri/services"
 	"github.com/xentri/xentri/services/access"
 	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/paging"
@@ -35,27 +32,6 @@ func (h *Sites) Routes(r chi.Router) {
 	r.Delete("/pages/{pageID}", actOn("pageID", h.Brand.DeletePage))
 	r.Get("/pages/{pageID}/versions", inTenant(h.versions))
 	r.Post("/pages/{pageID}/versions/{n}/restore", inTenant(h.restore))
-}
-
-// versionETag is the ETag of a site's or page's version: "v3". PUT takes
-// it back in If-Match.
-func versionETag(version int) string { return `"v` + strconv.Itoa(version) + `"` }
-
-// ifMatchOf reads If-Match, the ETag "vN" (quotes included) of the version
-// the edit is based on: 0 when absent (the service refuses it once it
-// knows the resource exists, so a missing one is a 404 first).
-func ifMatchOf(r *http.Request, what string) (int, error) {
-	raw := strings.TrimSpace(r.Header.Get("If-Match"))
-	if raw == "" {
-		return 0, nil
-	}
-	s := strings.TrimSuffix(strings.TrimPrefix(raw, `"v`), `"`)
-	n, err := strconv.Atoi(s)
-	if !strings.HasPrefix(raw, `"v`) || !strings.HasSuffix(raw, `"`) || err != nil || n < 1 || strconv.Itoa(n) != s {
-		return 0, &services.Error{Code: services.Invalid, Message: `If-Match must be the ETag of a ` + what + ` version, such as "v3" (with the quotes).`,
-			Fields: map[string]string{"If-Match": "is not a " + what + " ETag"}}
-	}
-	return n, nil
 }
 
 func respondSite(w http.ResponseWriter, status int, s brand.Site) {
