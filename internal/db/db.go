@@ -101,6 +101,19 @@ func (db *DB) AsOperator(ctx context.Context, fn func(ctx context.Context, tx pg
 	})
 }
 
+// AsSiteRouter runs fn as the public site server: the transaction sets
+// app.site_router, which lets it read sites and the releases that went live
+// (00017's policies), to find which release a visitor's Host names before
+// it knows the org. Nothing else is visible to it.
+func (db *DB) AsSiteRouter(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return db.InTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('app.site_router', 'on', true)"); err != nil {
+			return fmt.Errorf("become the site router: %w", err)
+		}
+		return fn(ctx, tx)
+	})
+}
+
 // SwitchTenant re-scopes a transaction that is already open to orgID (or to
 // no org with uuid.Nil), for the few operations that span orgs in one
 // transaction, such as erasing an account.

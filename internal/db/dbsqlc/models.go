@@ -294,6 +294,15 @@ type PageVersion struct {
 	CreatedAt    time.Time
 }
 
+type ReleaseFile struct {
+	ReleaseID   uuid.UUID
+	OrgID       uuid.UUID
+	Path        string
+	ContentType string
+	Sha256      string
+	Body        []byte
+}
+
 type SalesSetting struct {
 	OrgID               uuid.UUID
 	FollowupCadenceDays []int32
@@ -315,6 +324,45 @@ type Site struct {
 	Version       int32
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	LiveReleaseID *uuid.UUID
+}
+
+type SiteRelease struct {
+	ID            uuid.UUID
+	OrgID         uuid.UUID
+	SiteID        uuid.UUID
+	Number        int32
+	Status        string
+	Trigger       string
+	Author        string
+	Pages         []byte
+	Changes       []byte
+	Media         []byte
+	Files         []byte
+	BaseReleaseID *uuid.UUID
+	WorkflowID    *string
+	RunID         *string
+	Failure       *string
+	Attempts      int32
+	CreatedAt     time.Time
+	RenderedAt    *time.Time
+	UploadedAt    *time.Time
+	ActivatedAt   *time.Time
+	UpdatedAt     time.Time
+}
+
+type SiteSchedule struct {
+	ID         uuid.UUID
+	OrgID      uuid.UUID
+	SiteID     uuid.UUID
+	PublishAt  time.Time
+	Pins       []byte
+	Status     string
+	WorkflowID string
+	ReleaseID  *uuid.UUID
+	Author     string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 type SystemEvent struct {

@@ -138,7 +138,7 @@ func (q *Queries) GetPageVersion(ctx context.Context, arg GetPageVersionParams) 
 }
 
 const getSite = `-- name: GetSite :one
-SELECT id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at FROM sites WHERE org_id = $1 AND id = $2
+SELECT id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at, live_release_id FROM sites WHERE org_id = $1 AND id = $2
 `
 
 type GetSiteParams struct {
@@ -161,6 +161,7 @@ func (q *Queries) GetSite(ctx context.Context, arg GetSiteParams) (Site, error) 
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.LiveReleaseID,
 	)
 	return i, err
 }
@@ -205,7 +206,7 @@ const insertSite = `-- name: InsertSite :one
 INSERT INTO sites (id, org_id, name, slug, custom_domains, theme, navigation, seo)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (slug) DO NOTHING
-RETURNING id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at
+RETURNING id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at, live_release_id
 `
 
 type InsertSiteParams struct {
@@ -244,6 +245,7 @@ func (q *Queries) InsertSite(ctx context.Context, arg InsertSiteParams) (Site, e
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.LiveReleaseID,
 	)
 	return i, err
 }
@@ -353,7 +355,7 @@ func (q *Queries) ListPages(ctx context.Context, arg ListPagesParams) ([]Page, e
 
 const listSites = `-- name: ListSites :many
 
-SELECT id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at FROM sites
+SELECT id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at, live_release_id FROM sites
  WHERE org_id = $1
    AND ($2::uuid IS NULL OR id > $2::uuid)
  ORDER BY id
@@ -388,6 +390,7 @@ func (q *Queries) ListSites(ctx context.Context, arg ListSitesParams) ([]Site, e
 			&i.Version,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.LiveReleaseID,
 		); err != nil {
 			return nil, err
 		}
@@ -425,7 +428,7 @@ func (q *Queries) LockPage(ctx context.Context, arg LockPageParams) (Page, error
 }
 
 const lockSite = `-- name: LockSite :one
-SELECT id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at FROM sites WHERE org_id = $1 AND id = $2 FOR UPDATE
+SELECT id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at, live_release_id FROM sites WHERE org_id = $1 AND id = $2 FOR UPDATE
 `
 
 type LockSiteParams struct {
@@ -448,6 +451,7 @@ func (q *Queries) LockSite(ctx context.Context, arg LockSiteParams) (Site, error
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.LiveReleaseID,
 	)
 	return i, err
 }
@@ -473,7 +477,7 @@ UPDATE sites
    SET name = $1, custom_domains = $2, theme = $3, navigation = $4, seo = $5,
        version = version + 1, updated_at = now()
  WHERE org_id = $6 AND id = $7
-RETURNING id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at
+RETURNING id, org_id, name, slug, custom_domains, theme, navigation, seo, version, created_at, updated_at, live_release_id
 `
 
 type UpdateSiteParams struct {
@@ -509,6 +513,7 @@ func (q *Queries) UpdateSite(ctx context.Context, arg UpdateSiteParams) (Site, e
 		&i.Version,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.LiveReleaseID,
 	)
 	return i, err
 }
