@@ -3,6 +3,7 @@ package blob_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"testing"
 
@@ -76,5 +77,57 @@ func TestEmbeddedServerListensOnLoopbackOnly(t *testing.T) {
 			srv.Stop(context.Background())
 			t.Errorf("StartEmbedded(%q) listened beyond loopback", addr)
 		}
+	}
+}
+
+// TestObjectsRoundTrip: Put, Get, Stat, Copy and RemovePrefix against the
+// embedded store, and ErrNotFound for what is not there.
+func TestObjectsRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv, err := blob.StartEmbedded(t.TempDir(), "127.0.0.1:0", zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop(ctx)
+	store := newStore(t, srv.Addr)
+	if err := store.EnsureBucket(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Put(ctx, "a/one.html", []byte("one"), "text/html", map[string]string{"Sha256": "abc"}); err != nil {
+		t.Fatal(err)
+	}
+	body, obj, err := store.Get(ctx, "a/one.html")
+	if err != nil || string(body) != "one" || obj.ContentType != "text/html" || obj.Metadata["sha256"] != "abc" {
+		t.Fatalf("Get = %q, %+v, %v", body, obj, err)
+	}
+	if err := store.Copy(ctx, "a/one.html", "a/sub/two.html"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := store.Stat(ctx, "a/sub/two.html"); err != nil || st.Size != 3 {
+		t.Fatalf("Stat of the copy = %+v, %v", st, err)
+	}
+	if err := store.Put(ctx, "b/keep.txt", []byte("keep"), "text/plain", nil); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := store.RemovePrefix(ctx, "a/"); err != nil || n != 2 {
+		t.Fatalf("RemovePrefix(a/) = %d, %v; want 2", n, err)
+	}
+	if _, err := store.RemovePrefix(ctx, "a"); err == nil {
+		t.Fatal("RemovePrefix took a prefix that is not a folder")
+	}
+	for _, key := range []string{"a/one.html", "a/sub/two.html"} {
+		if _, _, err := store.Get(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("Get(%s) after RemovePrefix: %v, want ErrNotFound", key, err)
+		}
+		if _, err := store.Stat(ctx, key); !errors.Is(err, blob.ErrNotFound) {
+			t.Errorf("Stat(%s) after RemovePrefix: %v, want ErrNotFound", key, err)
+		}
+	}
+	if err := store.Copy(ctx, "a/gone", "a/x"); !errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("Copy of a missing object: %v, want ErrNotFound", err)
+	}
+	if _, _, err := store.Get(ctx, "b/keep.txt"); err != nil {
+		t.Errorf("RemovePrefix(a/) removed b/keep.txt: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,6 +70,19 @@ type Config struct {
 	FollowUpDay   time.Duration
 	// CopilotIdle ends a co-pilot session nobody wrote to for this long.
 	CopilotIdle time.Duration
+
+	// SitesDomain: a site is served at {slug}.{SitesDomain}.
+	SitesDomain string
+	// SitesURL is a site's public address with {slug} in it; empty, it is
+	// http://{slug}.{SitesDomain}:{port of XENTRI_HTTP_ADDR} (SiteURL).
+	SitesURL string
+	// SitesPurgeURL is a CDN's purge webhook, called after every publish and
+	// rollback (optional).
+	SitesPurgeURL string
+	// SitesCacheBytes bounds the memory the site server keeps files in.
+	SitesCacheBytes int64
+	// PreviewTTL is how long a signed draft preview link works.
+	PreviewTTL time.Duration
 
 	StreamPartitions int
 	StreamMaxLen     int64
@@ -147,6 +161,11 @@ var Vars = []Var{
 	{"XENTRI_OUTBOUND_ALLOW", "", "comma-separated CIDRs (10.20.0.0/16, fd00::/8) of non-public addresses that orgs' own webhook subscriptions may still be delivered to; every other loopback, private, link-local or special-purpose address is refused when the connection is made, whatever DNS said when the subscription was made. XENTRI_ENV=local allows every address; XENTRI_N8N_SUBSCRIPTIONS URLs are the operator's and are not checked"},
 	{"XENTRI_FOLLOWUP_DAY", "24h", "how long a day of the follow-up cadence lasts (Go duration); shorten it (e.g. 10s) in development to watch follow-ups fire"},
 	{"XENTRI_COPILOT_IDLE", "168h", "a co-pilot session nobody writes to for this long ends itself, and its Brief is generated (Go duration)"},
+	{"XENTRI_SITES_DOMAIN", "sites.localhost", "published sites are served at {slug}.{this domain} by the API process (Host header); *.localhost reaches 127.0.0.1 in browsers, so http://{slug}.sites.localhost:8080 works in development with no DNS"},
+	{"XENTRI_SITES_URL", "", "a site's public address with {slug} in it, e.g. https://{slug}.example-sites.com (for the sitemap, canonical links and events); empty, http://{slug}.XENTRI_SITES_DOMAIN:{the port of XENTRI_HTTP_ADDR}"},
+	{"XENTRI_SITES_PURGE_URL", "", "a CDN's purge webhook (http or https): after each publish and rollback it gets POST {\"paths\":[\"/sites/{site_id}\"],\"site_id\",\"release_id\"}, retried; unset, only Xentri's own caches are purged"},
+	{"XENTRI_SITES_CACHE_BYTES", "67108864", "memory the site server keeps published files in (release files never change, so they are cached until evicted)"},
+	{"XENTRI_PREVIEW_TTL", "1h", "how long a signed draft preview link works (Go duration)"},
 	{"XENTRI_HIGH_VALUE_LEAD", "100000", "a new lead worth at least this much, in minor units (cents) of its currency, notifies the org; 0 turns it off"},
 	{"XENTRI_OPERATOR_TOKEN", "", "bearer token for the operator endpoints under /api/v1/system (at least 24 characters); unset, they refuse every call, except in `xentri dev`, which generates one into the data dir"},
 	{"XENTRI_AI_ENGINE", "rules", "what turns the owner's words into the Universal Brief: rules (offline, deterministic) or openai (any OpenAI-compatible chat-completions endpoint, XENTRI_LLM_*; contact details still come from the rules)"},
@@ -207,6 +226,12 @@ func Load(getenv Getenv) (Config, error) {
 		HighValueLead: int64(r.intRange("XENTRI_HIGH_VALUE_LEAD", 0, 1<<50)),
 		FollowUpDay:   r.duration("XENTRI_FOLLOWUP_DAY", time.Second, 30*24*time.Hour),
 		CopilotIdle:   r.duration("XENTRI_COPILOT_IDLE", time.Second, 365*24*time.Hour),
+
+		SitesDomain:     r.domain("XENTRI_SITES_DOMAIN"),
+		SitesURL:        r.siteURL("XENTRI_SITES_URL"),
+		SitesPurgeURL:   r.optionalURL("XENTRI_SITES_PURGE_URL", "http", "https"),
+		SitesCacheBytes: int64(r.intRange("XENTRI_SITES_CACHE_BYTES", 1<<20, 1<<34)),
+		PreviewTTL:      r.duration("XENTRI_PREVIEW_TTL", time.Minute, 7*24*time.Hour),
 
 		StreamPartitions: r.intRange("XENTRI_STREAM_PARTITIONS", 1, 1024),
 		StreamMaxLen:     int64(r.intRange("XENTRI_STREAM_MAXLEN", 1000, 1<<30)),
@@ -483,6 +508,28 @@ func (r *reader) secret(name string, minLen int) string {
 	return v
 }
 
+var domainPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+func (r *reader) domain(name string) string {
+	v := r.nonEmpty(name)
+	if v != "" && (len(v) > 200 || !domainPattern.MatchString(v)) {
+		r.fail(name, v, "a lowercase domain name such as sites.example.com")
+	}
+	return v
+}
+
+func (r *reader) siteURL(name string) string {
+	v := r.str(name)
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(strings.Replace(v, "{slug}", "slug", 1))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Count(v, "{slug}") != 1 {
+		r.fail(name, v, "an http(s) URL with {slug} in it once, such as https://{slug}.sites.example.com")
+	}
+	return strings.TrimSuffix(v, "/")
+}
+
 func (r *reader) bucket(name string) string {
 	v := r.str(name)
 	ok := len(v) >= 3 && len(v) <= 63
@@ -504,4 +551,18 @@ func redact(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Redacted()
+}
+
+// SiteURL is the public address of the site with slug (no trailing slash):
+// XENTRI_SITES_URL with the slug in it, or http://{slug}.{domain}:{port}
+// on the port the API listens on.
+func (c Config) SiteURL(slug string) string {
+	if c.SitesURL != "" {
+		return strings.Replace(c.SitesURL, "{slug}", slug, 1)
+	}
+	out := "http://" + slug + "." + c.SitesDomain
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err == nil && port != "80" {
+		out += ":" + port
+	}
+	return out
 }

@@ -179,3 +179,32 @@ func TestEnvExampleIsCurrent(t *testing.T) {
 		t.Fatal(".env.example is stale: run `make generate`")
 	}
 }
+
+func TestSiteURL(t *testing.T) {
+	env := map[string]string{"XENTRI_HTTP_ADDR": "127.0.0.1:8080"}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.SiteURL("rosas"); got != "http://rosas.sites.localhost:8080" {
+		t.Errorf("default SiteURL = %q", got)
+	}
+	env["XENTRI_SITES_URL"] = "https://{slug}.example-sites.com/"
+	if c, err = Load(func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.SiteURL("rosas"); got != "https://rosas.example-sites.com" {
+		t.Errorf("SiteURL from XENTRI_SITES_URL = %q", got)
+	}
+	for _, bad := range []string{"https://example.com", "ftp://{slug}.x.com", "https://{slug}.{slug}.x.com"} {
+		env["XENTRI_SITES_URL"] = bad
+		if _, err := Load(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "XENTRI_SITES_URL") {
+			t.Errorf("XENTRI_SITES_URL=%s: %v, want refused", bad, err)
+		}
+	}
+	delete(env, "XENTRI_SITES_URL")
+	env["XENTRI_SITES_DOMAIN"] = "Not A Domain"
+	if _, err := Load(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "XENTRI_SITES_DOMAIN") {
+		t.Errorf("a bad XENTRI_SITES_DOMAIN: %v, want refused", err)
+	}
+}
