@@ -74,7 +74,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 		t.Fatal(err)
 	}
 	svc := &core.Service{DB: d.App, Auth: provider, Events: &events.Writer{Log: zerolog.Nop()}, Log: zerolog.Nop()}
-	hooks, err := worker.Hooks()
+	hooks, err := worker.Hooks(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

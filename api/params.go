@@ -134,3 +134,15 @@ func normKey(email string) string {
 	sum := sha256.Sum256([]byte(strings.ToLower(strings.TrimSpace(email))))
 	return hex.EncodeToString(sum[:12])
 }
+
+// requiredUUID reads a body field that must be a UUID.
+func requiredUUID(s *string, field string) (uuid.UUID, error) {
+	if s == nil || *s == "" {
+		return uuid.Nil, &services.Error{Code: services.Invalid, Message: "Send " + field + ".", Fields: map[string]string{field: "is required"}}
+	}
+	id, err := uuid.Parse(*s)
+	if err != nil || id == uuid.Nil {
+		return uuid.Nil, &services.Error{Code: services.Invalid, Message: field + " is not a UUID.", Fields: map[string]string{field: "must be a UUID"}}
+	}
+	return id, nil
+}

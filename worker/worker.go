@@ -5,6 +5,7 @@ package worker
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -18,6 +19,7 @@ import (
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/events"
+	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/brief/extract"
 	"github.com/xentri/xentri/services/ops"
@@ -39,6 +41,14 @@ type Deps struct {
 	Engine extract.Engine
 	// Log is where the brief context reports facts it skipped.
 	Log zerolog.Logger
+	// Temporal and TaskQueue let activities start workflows: a schedule
+	// that comes due queues its site's publish.
+	Temporal  client.Client
+	TaskQueue string
+	// SiteURL is a published site's public address (config.SiteURL);
+	// SitesPurgeURL a CDN's purge webhook (optional).
+	SiteURL       func(slug string) string
+	SitesPurgeURL string
 }
 
 // New returns a worker for taskQueue with every workflow and activity
@@ -46,6 +56,9 @@ type Deps struct {
 // it); logging is added here. Start it with Start and stop it with Stop,
 // which lets running activities finish within stopTimeout.
 func New(c client.Client, taskQueue string, deps Deps, stopTimeout time.Duration) sdkworker.Worker {
+	if deps.Temporal == nil {
+		deps.Temporal, deps.TaskQueue = c, taskQueue
+	}
 	w := sdkworker.New(c, taskQueue, sdkworker.Options{
 		Interceptors:      Interceptors(),
 		WorkerStopTimeout: stopTimeout,
@@ -70,6 +83,8 @@ func Workflows() []any {
 		workflows.LeadFollowUp,
 		workflows.CopilotSession,
 		workflows.BriefGenerate,
+		workflows.SitePublish,
+		workflows.SiteSchedule,
 	}
 }
 
@@ -93,5 +108,23 @@ func Register(r sdkworker.Registry, deps Deps) {
 		copilot.Stream = cache.NewCopilotStream(deps.Redis)
 	}
 	r.RegisterActivity(&activities.Brief{Copilot: copilot, Generation: copilot})
+	r.RegisterActivity(&activities.Brand{Publisher: Publisher(deps)})
 	r.RegisterActivity(&activities.DeadLetters{Store: &ops.Recorder{DB: deps.DB, Events: deps.Events, Redis: deps.Redis}})
+}
+
+// Publisher is the brand context's publisher as the worker's activities
+// use it: releases in the object store, caches purged through Redis, and
+// schedules queued on the site-publish workflow.
+func Publisher(deps Deps) *brand.Publisher {
+	p := &brand.Publisher{DB: deps.DB, Events: deps.Events, SiteURL: deps.SiteURL, PurgeURL: deps.SitesPurgeURL,
+		HTTP: &http.Client{Timeout: 15 * time.Second}}
+	if deps.Blob != nil {
+		p.Objects = deps.Blob
+	}
+	if deps.Redis != nil {
+		p.Purger = cache.NewSiteCache(deps.Redis)
+	}
+	publishing := &brand.Publishing{Publisher: p, Temporal: deps.Temporal, TaskQueue: deps.TaskQueue}
+	p.Enqueue = publishing.Enqueue
+	return p
 }

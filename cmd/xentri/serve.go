@@ -185,7 +185,7 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 			return err
 		}
 		w = worker.New(d.temporal, cfg.TemporalTaskQueue, worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob, Events: d.events,
-			FollowUpDay: cfg.FollowUpDay, Engine: engine, Log: log}, cfg.ShutdownTimeout)
+			FollowUpDay: cfg.FollowUpDay, Engine: engine, Log: log, SiteURL: cfg.SiteURL, SitesPurgeURL: cfg.SitesPurgeURL}, cfg.ShutdownTimeout)
 		if err := w.Start(); err != nil {
 			ln.Close()
 			return fmt.Errorf("start worker: %w", err)

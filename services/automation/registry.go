@@ -42,7 +42,18 @@ type options struct {
 	id      func(org uuid.UUID, input map[string]any) (string, error)
 	kind    string
 	entity  func(org uuid.UUID, input map[string]any) (string, error)
+	start   StartFunc
 }
+
+// StartFunc starts what a hook asks for in a way of its own, and names the
+// workflow run that does it.
+type StartFunc func(ctx context.Context, org uuid.UUID, input map[string]any) (workflowID, runID string, err error)
+
+// WithStart has start begin the run instead of a plain start of the
+// workflow: for a workflow that queues requests (the site publish, one per
+// site, signalled with each request) rather than running once per call.
+// The input is still checked against the schema first.
+func WithStart(start StartFunc) Option { return func(o *options) { o.start = start } }
 
 // WithOrg sets the input's org_id to the caller's org after validation: the
 // caller never chooses it (and the schema should not allow it).
@@ -170,6 +181,13 @@ func (s *Service) Start(ctx context.Context, orgID uuid.UUID, name string, input
 	in, err := e.decode(input)
 	if err != nil {
 		return Run{}, &services.Error{Code: services.Invalid, Message: "input does not fit the workflow: " + err.Error(), Fields: map[string]string{"input": err.Error()}}
+	}
+	if e.opts.start != nil {
+		id, runID, err := e.opts.start(ctx, orgID, fields)
+		if err != nil {
+			return Run{}, err
+		}
+		return s.run(id, runID), nil
 	}
 	if key == "" {
 		key = uuid.NewString()

@@ -34,8 +34,11 @@ type Site struct {
 	Navigation    []NavItem `json:"navigation"`
 	SEO           SEO       `json:"seo"`
 	Version       int       `json:"version"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	// LiveReleaseID is the release visitors see (null until the first
+	// publish).
+	LiveReleaseID *uuid.UUID `json:"live_release_id"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 // Theme is how a site looks. Family is the Brand Voice's tone family it was

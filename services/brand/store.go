@@ -106,7 +106,7 @@ func encodeSite(in Site) (theme, nav, seo []byte, err error) {
 
 func siteFromRow(r dbsqlc.Site) (Site, error) {
 	out := Site{ID: r.ID, OrgID: r.OrgID, Name: r.Name, Slug: r.Slug, CustomDomains: r.CustomDomains, Version: int(r.Version),
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		LiveReleaseID: r.LiveReleaseID, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	if out.CustomDomains == nil {
 		out.CustomDomains = []string{}
 	}

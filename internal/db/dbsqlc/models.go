@@ -335,6 +335,7 @@ type SiteRelease struct {
 	Status        string
 	Trigger       string
 	Author        string
+	Site          []byte
 	Pages         []byte
 	Changes       []byte
 	Media         []byte

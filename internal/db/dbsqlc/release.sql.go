@@ -29,7 +29,7 @@ func (q *Queries) DeleteReleaseFiles(ctx context.Context, arg DeleteReleaseFiles
 const failRelease = `-- name: FailRelease :one
 UPDATE site_releases SET status = 'failed', failure = $1, updated_at = now()
  WHERE org_id = $2 AND id = $3 AND status IN ('snapshot', 'rendered', 'uploaded', 'failed')
-RETURNING id, org_id, site_id, number, status, trigger, author, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at
+RETURNING id, org_id, site_id, number, status, trigger, author, site, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at
 `
 
 type FailReleaseParams struct {
@@ -50,6 +50,7 @@ func (q *Queries) FailRelease(ctx context.Context, arg FailReleaseParams) (SiteR
 		&i.Status,
 		&i.Trigger,
 		&i.Author,
+		&i.Site,
 		&i.Pages,
 		&i.Changes,
 		&i.Media,
@@ -69,7 +70,7 @@ func (q *Queries) FailRelease(ctx context.Context, arg FailReleaseParams) (SiteR
 }
 
 const getRelease = `-- name: GetRelease :one
-SELECT id, org_id, site_id, number, status, trigger, author, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at FROM site_releases WHERE org_id = $1 AND id = $2
+SELECT id, org_id, site_id, number, status, trigger, author, site, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at FROM site_releases WHERE org_id = $1 AND id = $2
 `
 
 type GetReleaseParams struct {
@@ -88,6 +89,7 @@ func (q *Queries) GetRelease(ctx context.Context, arg GetReleaseParams) (SiteRel
 		&i.Status,
 		&i.Trigger,
 		&i.Author,
+		&i.Site,
 		&i.Pages,
 		&i.Changes,
 		&i.Media,
@@ -135,9 +137,9 @@ func (q *Queries) GetSchedule(ctx context.Context, arg GetScheduleParams) (SiteS
 }
 
 const insertRelease = `-- name: InsertRelease :one
-INSERT INTO site_releases (id, org_id, site_id, number, trigger, author, pages, changes, media, base_release_id, workflow_id, run_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-RETURNING id, org_id, site_id, number, status, trigger, author, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at
+INSERT INTO site_releases (id, org_id, site_id, number, trigger, author, site, pages, changes, media, base_release_id, workflow_id, run_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+RETURNING id, org_id, site_id, number, status, trigger, author, site, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at
 `
 
 type InsertReleaseParams struct {
@@ -147,6 +149,7 @@ type InsertReleaseParams struct {
 	Number        int32
 	Trigger       string
 	Author        string
+	Site          []byte
 	Pages         []byte
 	Changes       []byte
 	Media         []byte
@@ -163,6 +166,7 @@ func (q *Queries) InsertRelease(ctx context.Context, arg InsertReleaseParams) (S
 		arg.Number,
 		arg.Trigger,
 		arg.Author,
+		arg.Site,
 		arg.Pages,
 		arg.Changes,
 		arg.Media,
@@ -179,6 +183,7 @@ func (q *Queries) InsertRelease(ctx context.Context, arg InsertReleaseParams) (S
 		&i.Status,
 		&i.Trigger,
 		&i.Author,
+		&i.Site,
 		&i.Pages,
 		&i.Changes,
 		&i.Media,
@@ -241,7 +246,7 @@ func (q *Queries) InsertSchedule(ctx context.Context, arg InsertScheduleParams) 
 }
 
 const listReleases = `-- name: ListReleases :many
-SELECT id, org_id, site_id, number, status, trigger, author, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at FROM site_releases
+SELECT id, org_id, site_id, number, status, trigger, author, site, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at FROM site_releases
  WHERE org_id = $1 AND site_id = $2
    AND ($3::uuid IS NULL OR id < $3::uuid)
  ORDER BY id DESC
@@ -278,6 +283,7 @@ func (q *Queries) ListReleases(ctx context.Context, arg ListReleasesParams) ([]S
 			&i.Status,
 			&i.Trigger,
 			&i.Author,
+			&i.Site,
 			&i.Pages,
 			&i.Changes,
 			&i.Media,
@@ -357,7 +363,7 @@ func (q *Queries) ListSchedules(ctx context.Context, arg ListSchedulesParams) ([
 }
 
 const lockRelease = `-- name: LockRelease :one
-SELECT id, org_id, site_id, number, status, trigger, author, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at FROM site_releases WHERE org_id = $1 AND id = $2 FOR UPDATE
+SELECT id, org_id, site_id, number, status, trigger, author, site, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at FROM site_releases WHERE org_id = $1 AND id = $2 FOR UPDATE
 `
 
 type LockReleaseParams struct {
@@ -376,6 +382,7 @@ func (q *Queries) LockRelease(ctx context.Context, arg LockReleaseParams) (SiteR
 		&i.Status,
 		&i.Trigger,
 		&i.Author,
+		&i.Site,
 		&i.Pages,
 		&i.Changes,
 		&i.Media,
@@ -551,14 +558,15 @@ func (q *Queries) ReleaseFiles(ctx context.Context, arg ReleaseFilesParams) ([]R
 
 const retakeRelease = `-- name: RetakeRelease :one
 UPDATE site_releases
-   SET status = 'snapshot', pages = $1, changes = $2, media = $3, files = '[]',
-       base_release_id = $4, workflow_id = $5, run_id = $6,
+   SET status = 'snapshot', site = $1, pages = $2, changes = $3, media = $4, files = '[]',
+       base_release_id = $5, workflow_id = $6, run_id = $7,
        failure = NULL, attempts = attempts + 1, rendered_at = NULL, uploaded_at = NULL, updated_at = now()
- WHERE org_id = $7 AND id = $8 AND status = 'failed'
-RETURNING id, org_id, site_id, number, status, trigger, author, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at
+ WHERE org_id = $8 AND id = $9 AND status = 'failed'
+RETURNING id, org_id, site_id, number, status, trigger, author, site, pages, changes, media, files, base_release_id, workflow_id, run_id, failure, attempts, created_at, rendered_at, uploaded_at, activated_at, updated_at
 `
 
 type RetakeReleaseParams struct {
+	Site          []byte
 	Pages         []byte
 	Changes       []byte
 	Media         []byte
@@ -573,6 +581,7 @@ type RetakeReleaseParams struct {
 // id may carry the new snapshot.
 func (q *Queries) RetakeRelease(ctx context.Context, arg RetakeReleaseParams) (SiteRelease, error) {
 	row := q.db.QueryRow(ctx, retakeRelease,
+		arg.Site,
 		arg.Pages,
 		arg.Changes,
 		arg.Media,
@@ -591,6 +600,7 @@ func (q *Queries) RetakeRelease(ctx context.Context, arg RetakeReleaseParams) (S
 		&i.Status,
 		&i.Trigger,
 		&i.Author,
+		&i.Site,
 		&i.Pages,
 		&i.Changes,
 		&i.Media,

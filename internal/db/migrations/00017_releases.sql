@@ -21,6 +21,9 @@ CREATE TABLE site_releases (
     trigger      text NOT NULL CHECK (trigger IN ('publish', 'schedule', 'hook')),
     -- user:{id}, job:api-token:{id}, system:... (as page versions)
     author       text NOT NULL CHECK (length(author) BETWEEN 1 AND 255),
+    -- the site's settings when the snapshot was taken: {name, slug, theme,
+    -- navigation, seo} (they are not versioned, so the release keeps them)
+    site         jsonb NOT NULL DEFAULT '{}',
     -- [{page_id, path, version, title}], the pinned page versions
     pages        jsonb NOT NULL DEFAULT '[]',
     -- [{page_id, path, change}] against the release live at the snapshot:

@@ -28,15 +28,15 @@ SELECT * FROM media_assets WHERE org_id = @org_id AND id = ANY(@ids::uuid[]) AND
 SELECT coalesce(max(number), 0)::int + 1 FROM site_releases WHERE org_id = @org_id AND site_id = @site_id;
 
 -- name: InsertRelease :one
-INSERT INTO site_releases (id, org_id, site_id, number, trigger, author, pages, changes, media, base_release_id, workflow_id, run_id)
-VALUES (@id, @org_id, @site_id, @number, @trigger, @author, @pages, @changes, @media, @base_release_id, @workflow_id, @run_id)
+INSERT INTO site_releases (id, org_id, site_id, number, trigger, author, site, pages, changes, media, base_release_id, workflow_id, run_id)
+VALUES (@id, @org_id, @site_id, @number, @trigger, @author, @site, @pages, @changes, @media, @base_release_id, @workflow_id, @run_id)
 RETURNING *;
 
 -- name: RetakeRelease :one
 -- A failed release taken again (a re-driven publish): never served, so its
 -- id may carry the new snapshot.
 UPDATE site_releases
-   SET status = 'snapshot', pages = @pages, changes = @changes, media = @media, files = '[]',
+   SET status = 'snapshot', site = @site, pages = @pages, changes = @changes, media = @media, files = '[]',
        base_release_id = @base_release_id, workflow_id = @workflow_id, run_id = @run_id,
        failure = NULL, attempts = attempts + 1, rendered_at = NULL, uploaded_at = NULL, updated_at = now()
  WHERE org_id = @org_id AND id = @id AND status = 'failed'
