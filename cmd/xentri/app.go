@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -264,11 +266,21 @@ const idempotencyStaleAfter = 2 * time.Minute
 func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) (api.Config, error) {
 	c := probeConfig(cfg, d, log, reg)
 	c.Web = web.Handler()
-	hooks, err := worker.Hooks()
+	link := workflowLink(cfg)
+	// Publishing: the site-publish workflow runs in the worker; the API
+	// queues publishes, rolls back and schedules, with the worker's
+	// publisher (the same store, caches and events).
+	publisher := worker.Publisher(worker.Deps{DB: d.db, Redis: d.redis, Blob: d.blob, Events: d.events,
+		Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, SiteURL: cfg.SiteURL, SitesPurgeURL: cfg.SitesPurgeURL})
+	publishing := &brand.Publishing{Publisher: publisher, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link}
+	preview := &brand.Preview{DB: d.db, Key: previewKey(cfg), TTL: cfg.PreviewTTL, SiteURL: cfg.SiteURL}
+	if d.blob != nil {
+		preview.Objects = d.blob
+	}
+	hooks, err := worker.Hooks(publishing)
 	if err != nil {
 		return c, fmt.Errorf("hook registry: %w", err)
 	}
-	link := workflowLink(cfg)
 	limiter := cache.NewRateLimiter(d.redis, "xentri:ratelimit:")
 	keys := &idempotency.Store{DB: d.db, StaleAfter: idempotencyStaleAfter}
 	automations := &automation.Service{DB: d.db, Registry: hooks, Temporal: d.temporal, TaskQueue: cfg.TemporalTaskQueue, WorkflowLink: link}
@@ -317,6 +329,7 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Brief{Brief: briefs},
 		&api.Brand{Brand: copywriter},
 		&api.Sites{Brand: copywriter},
+		&api.Publishing{Publishing: publishing, Preview: preview, Log: log},
 		// Image uploads, presigned straight to object storage (503 without it).
 		&api.Media{Media: &brand.Media{Blob: d.blob}},
 		// Each session's live events, which the worker publishes.
@@ -326,6 +339,23 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Workflows{Automation: automations},
 	}
 	return c, nil
+}
+
+// previewKey signs draft preview links: derived from the secret this
+// deployment signs sessions with, so every replica accepts every link, and
+// random (links die with the process) when there is none.
+func previewKey(cfg config.Config) []byte {
+	secret := cfg.JWTSecret
+	if secret == "" {
+		secret = cfg.GoTrueJWTSecret
+	}
+	if secret == "" {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		return key
+	}
+	sum := sha256.Sum256([]byte("xentri-preview-key:" + secret))
+	return sum[:]
 }
 
 // startTracing installs the tracer provider.
