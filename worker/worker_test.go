@@ -335,6 +335,33 @@ func recordHistories(t *testing.T) {
 				Text: "Northside Plumbing fixes leaks and boilers in Leeds. Call +44 113 496 0000 or email help@northside.example."})
 		},
 	}
+	// A site published twice in one request list: the first run publishes
+	// its first release and continues as new with the second.
+	scenarios["site_publish_two_queued.json"] = func() client.WorkflowRun {
+		org, site := siteWithPages(t, b.db, &events.Writer{Log: zerolog.Nop()})
+		req := func() activities.PublishRequest {
+			return activities.PublishRequest{OrgID: org.String(), SiteID: site.String(), ReleaseID: uuid.NewString(), Trigger: activities.TriggerPublish, Author: "system:recording"}
+		}
+		run, err := b.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.SitePublishWorkflowID(site.String()), TaskQueue: b.taskQueue,
+			TypedSearchAttributes: itemporal.Attributes(org.String(), "site", site.String())},
+			workflows.SitePublish, workflows.SitePublishInput{OrgID: org.String(), SiteID: site.String(), Requests: []activities.PublishRequest{req(), req()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run
+	}
+	// A publish scheduled a second ahead: the timer fires, the schedule
+	// queues its publish.
+	scenarios["site_schedule_fired.json"] = func() client.WorkflowRun {
+		org, site := siteWithPages(t, b.db, &events.Writer{Log: zerolog.Nop()})
+		id := uuid.New()
+		if _, err := b.db.Owner.Exec(ctx, `INSERT INTO site_schedules (id, org_id, site_id, publish_at, pins, workflow_id, author)
+			VALUES ($1, $2, $3, now() + interval '1 second', '{}', $4, 'system:recording')`, id, org, site, workflows.SiteScheduleWorkflowID(id.String())); err != nil {
+			t.Fatal(err)
+		}
+		return start(workflows.SiteSchedule, workflows.SiteScheduleInput{OrgID: org.String(), SiteID: site.String(), ScheduleID: id.String(),
+			PublishAt: time.Now().Add(time.Second)})
+	}
 	for file, scenario := range scenarios {
 		run := scenario()
 		if err := run.Get(ctx, nil); err != nil {
