@@ -314,6 +314,7 @@ func (f *badFixtures) populate(t *testing.T, a, colleague account, leadName stri
 		t.Fatalf("POST /api/v1/media/presign: %d %s", res.status, res.body)
 	}
 	ids["mediaID"] = decodeData[brand.Presigned](t, res).Asset.ID.String()
+	ids["releaseID"], ids["scheduleID"] = victimRelease(t, f.b.d, a.orgID, ids["siteID"])
 	ctx := context.Background()
 	if _, err := f.b.d.Owner.Exec(ctx, `INSERT INTO dead_letters
 		(id, org_id, workflow_type, workflow_id, run_id, task_queue, input, failure_type, failure_message)

@@ -111,6 +111,10 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			&Brief{Brief: briefs},
 			&Brand{Brand: brands},
 			&Sites{Brand: brands},
+			// Without Temporal: publishing and schedules answer 503, the
+			// rest (releases, rollback, previews) work.
+			&Publishing{Publishing: &brand.Publishing{Publisher: &brand.Publisher{DB: d.App, Events: svc.Events}},
+				Preview: &brand.Preview{DB: d.App, Key: []byte(testJWTSecret)}},
 			&Media{Media: &brand.Media{Blob: testStore(t)}},
 			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs, Engine: extract.NewRules()}, Events: cache.NewCopilotStream(rdb)},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},

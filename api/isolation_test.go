@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/google/uuid"
 
+	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/core"
@@ -82,6 +83,10 @@ func attackBody(method, route string, attackerEmail string) any {
 		return map[string]any{"reason": "pwned"}
 	case method == http.MethodPut && strings.HasSuffix(route, "/settings/sales"):
 		return map[string]any{"followup_cadence_days": []int{300}}
+	case method == http.MethodPost && strings.HasSuffix(route, "/rollback"):
+		return map[string]any{"release_id": uuid.NewString()}
+	case method == http.MethodPost && strings.HasSuffix(route, "/schedules"):
+		return map[string]any{"publish_at": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)}
 	case method == http.MethodPost && strings.HasSuffix(route, "/redrive"):
 		return map[string]any{"input": []any{map[string]any{"lead_id": "pwned"}}}
 	case method == http.MethodPost && strings.HasSuffix(route, "/media/presign"):
@@ -176,6 +181,8 @@ func TestTenantIsolationSuite(t *testing.T) {
 		t.Fatalf("victim media: %d %s", res.status, res.body)
 	}
 	victimMediaID := decodeData[brand.Presigned](t, res).Asset.ID.String()
+	// A release of the victim's site that went live, and a schedule.
+	victimReleaseID, victimScheduleID := victimRelease(t, b.d, victim.orgID, victimSiteID)
 
 	before := b.snapshot(t, victim.orgID)
 	bad := b.badTokens(t, attacker)
@@ -188,7 +195,7 @@ func TestTenantIsolationSuite(t *testing.T) {
 		key := method + " " + route
 		path := strings.NewReplacer("{orgID}", vOrg, "{userID}", victim.userID.String(), "{tokenID}", victimTokenID,
 			"{leadID}", victimLeadID, "{deadLetterID}", victimLetterID, "{proposalID}", victimProposalID, "{mediaID}", victimMediaID,
-			"{siteID}", victimSiteID, "{pageID}", victimPageID,
+			"{siteID}", victimSiteID, "{pageID}", victimPageID, "{releaseID}", victimReleaseID, "{scheduleID}", victimScheduleID,
 			"{n}", "1", "{sectionId}", "identity", "{category}", "website").Replace(route)
 		body := attackBody(method, route, attacker.email)
 		attemptAt := func(path, name, token, org string) result {
@@ -237,7 +244,8 @@ func TestTenantIsolationSuite(t *testing.T) {
 		// did not exist.
 		if strings.Contains(route, "{leadID}") || strings.Contains(route, "{deadLetterID}") || strings.Contains(route, "{tokenID}") ||
 			strings.Contains(route, "{proposalID}") || strings.Contains(route, "{mediaID}") || strings.Contains(route, "{n}") || strings.Contains(route, "{category}") ||
-			strings.Contains(route, "{siteID}") || strings.Contains(route, "{pageID}") {
+			strings.Contains(route, "{siteID}") || strings.Contains(route, "{pageID}") || strings.Contains(route, "{releaseID}") ||
+			strings.Contains(route, "{scheduleID}") {
 			if strings.Contains(route, "{orgID}") {
 				path = strings.ReplaceAll(path, vOrg, aOrg)
 			}
@@ -254,6 +262,26 @@ func TestTenantIsolationSuite(t *testing.T) {
 	if after := b.snapshot(t, victim.orgID); after != before {
 		t.Fatalf("the victim's org changed under attack:\nbefore %s\nafter  %s", before, after)
 	}
+}
+
+// victimRelease stores a live release of the site and a schedule, as a
+// publish and POST .../schedules leave them.
+func victimRelease(t *testing.T, d *testenv.Database, org uuid.UUID, site string) (release, schedule string) {
+	t.Helper()
+	release, schedule = uuid.NewString(), uuid.NewString()
+	ctx := context.Background()
+	if _, err := d.Owner.Exec(ctx, `INSERT INTO site_releases (id, org_id, site_id, number, trigger, author, status, activated_at)
+		VALUES ($1, $2, $3, 1, 'publish', 'user:victim', 'live', now())`, release, org, site); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Owner.Exec(ctx, `UPDATE sites SET live_release_id = $1 WHERE id = $2`, release, site); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Owner.Exec(ctx, `INSERT INTO site_schedules (id, org_id, site_id, publish_at, workflow_id, author)
+		VALUES ($1, $2, $3, now() + interval '1 day', $4, 'user:victim')`, schedule, org, site, "site-schedule/"+schedule); err != nil {
+		t.Fatal(err)
+	}
+	return release, schedule
 }
 
 // snapshot renders every row of the org, in every table with an org_id and
