@@ -1,6 +1,7 @@
 // Package brand is the brand context: the copy a business shows the world,
-// written from its Universal Brief in its Brand Voice, and the sites and
-// pages that show it (site.go, page.go). It reads the Brief only through
+// written from its Universal Brief in its Brand Voice, the sites and
+// pages that show it (site.go, page.go), and the static files a release of
+// a site is made of (render.go). It reads the Brief only through
 // brief.Service.Knowledge (seed ADR-001: the Brief, then the brand_voice or
 // website category context derived from the same version). A copy
 // suggestion writes nothing: it is for the owner to take or leave; a site

@@ -1,0 +1,7 @@
+package brand
+
+// Unexported helpers the brand_test package tests directly.
+var (
+	Rel         = rel
+	FormatPrice = formatPrice
+)
