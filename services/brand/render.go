@@ -41,11 +41,12 @@ type RenderInput struct {
 
 // RenderPage is one page of a release, at the version the release pins.
 type RenderPage struct {
-	ID     uuid.UUID
-	Path   string // "/" or "/about" or "/services/plumbing"
-	Title  string
-	SEO    SEO
-	Blocks []Block
+	ID      uuid.UUID
+	Version int    // the page version rendered (the release pins it); not shown
+	Path    string // "/" or "/about" or "/services/plumbing"
+	Title   string
+	SEO     SEO
+	Blocks  []Block
 }
 
 // MediaFile is what a release needs to know of a media asset to link it.
