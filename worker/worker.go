@@ -116,7 +116,13 @@ func Register(r sdkworker.Registry, deps Deps) {
 // use it: releases in the object store, caches purged through Redis, and
 // schedules queued on the site-publish workflow.
 func Publisher(deps Deps) *brand.Publisher {
-	p := &brand.Publisher{DB: deps.DB, Events: deps.Events, SiteURL: deps.SiteURL, PurgeURL: deps.SitesPurgeURL,
+	siteURL := deps.SiteURL
+	if siteURL == nil {
+		// The default of XENTRI_SITES_DOMAIN, for tests and tools that
+		// build a worker without the configuration.
+		siteURL = func(slug string) string { return "http://" + slug + ".sites.localhost" }
+	}
+	p := &brand.Publisher{DB: deps.DB, Events: deps.Events, SiteURL: siteURL, PurgeURL: deps.SitesPurgeURL,
 		HTTP: &http.Client{Timeout: 15 * time.Second}}
 	if deps.Blob != nil {
 		p.Objects = deps.Blob
