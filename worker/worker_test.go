@@ -364,11 +364,13 @@ func recordHistories(t *testing.T) {
 	}
 	for file, scenario := range scenarios {
 		run := scenario()
+		// The first run's: Get follows a continue-as-new to the last.
+		runID := run.GetRunID()
 		if err := run.Get(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
 		var events []*historypb.HistoryEvent
-		it := b.temporal.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, 0)
+		it := b.temporal.GetWorkflowHistory(ctx, run.GetID(), runID, false, 0)
 		for it.HasNext() {
 			ev, err := it.Next()
 			if err != nil {
