@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/xentri/xentri/internal/testenv"
 	itemporal "github.com/xentri/xentri/internal/temporal"
@@ -172,8 +173,8 @@ func TestASiteFromTheBriefIsPublishedServedAndFeedsTheCRM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	followUp, err := c.DescribeWorkflow(context.Background(), "lead-followup/"+lead.ID.String(), "")
-	if err != nil || followUp.WorkflowExecutionMetadata.GetStatus().String() != "Running" {
+	followUp, err := c.DescribeWorkflowExecution(context.Background(), "lead-followup/"+lead.ID.String(), "")
+	if err != nil || followUp.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		t.Fatalf("the lead's follow-ups: %v %v", followUp, err)
 	}
 	// Every publish is findable in Temporal UI by org and site.
