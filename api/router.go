@@ -35,6 +35,9 @@ type Config struct {
 	Checks []Check
 	// Web serves the shell's static files at / (optional).
 	Web http.Handler
+	// Sites serves published sites (optional): every request whose Host
+	// is a site's, and /sites/{site_id}/ on any host.
+	Sites SiteHandler
 
 	// Public routes take anyone: the contracts, a website's contact form,
 	// the operator's endpoints (which check their own token).
@@ -87,7 +90,13 @@ func NewMux(cfg Config) *chi.Mux {
 	r := chi.NewRouter()
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed(r))
-	r.Use(clientAddress(cfg.TrustedProxies), requestID(cfg.Log), recoverer, observe(newHTTPMetrics(cfg.Registry)))
+	r.Use(clientAddress(cfg.TrustedProxies))
+	if cfg.Sites != nil {
+		// Before anything of the API: a site's Host gets the site server
+		// alone (which still sees the client's address, for its limits).
+		r.Use(siteHosts(cfg.Sites))
+	}
+	r.Use(requestID(cfg.Log), recoverer, observe(newHTTPMetrics(cfg.Registry)))
 
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(cfg.Checks))
@@ -111,6 +120,10 @@ func NewMux(cfg Config) *chi.Mux {
 			}
 		})
 	})
+	if cfg.Sites != nil {
+		r.HandleFunc("/sites/{siteID}", cfg.Sites.ServeByID)
+		r.HandleFunc("/sites/{siteID}/*", cfg.Sites.ServeByID)
+	}
 	if cfg.Web != nil {
 		r.Get("/", cfg.Web.ServeHTTP)
 		r.Get("/*", cfg.Web.ServeHTTP)

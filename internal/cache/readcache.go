@@ -24,7 +24,8 @@ const (
 // BriefKey caches an org's Universal Brief.
 func BriefKey(orgID string) string { return "brief:" + orgID }
 
-// SiteKey caches a site.
+// SiteKey caches a site: the site server's route of it (SiteCache), which
+// a publish purges (and xentri.website.published.v1 drops besides).
 func SiteKey(orgID, siteID string) string { return "site:" + orgID + ":" + siteID }
 
 // LeadsListKey is a hash of an org's lead list pages, one field per cursor.
