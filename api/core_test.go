@@ -87,7 +87,11 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 	automations := &automation.Service{DB: d.App, Registry: hooks}
 	brands := &brand.Service{Brief: briefs, Events: svc.Events, Log: zerolog.Nop()}
 	deadLetters := &ops.Service{}
+	store := testStore(t)
 	cfg := Config{
+		Sites: &brand.SiteServer{DB: d.App, Objects: store, Domain: "sites.localhost", Cache: cache.NewSiteCache(rdb, zerolog.Nop()),
+			Capture: SiteContact(leads), Allow: CaptureAllowance(limiter), Log: zerolog.Nop()},
+		Preview: &brand.Preview{DB: d.App, Objects: store, Key: []byte(testJWTSecret)},
 		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 20 * time.Second,
 		Idempotency: keys,
 		Session:     &Session{Verifier: verifier, Tokens: svc},
@@ -114,8 +118,8 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 			// Without Temporal: publishing and schedules answer 503, the
 			// rest (releases, rollback, previews) work.
 			&Publishing{Publishing: &brand.Publishing{Publisher: &brand.Publisher{DB: d.App, Events: svc.Events}},
-				Preview: &brand.Preview{DB: d.App, Key: []byte(testJWTSecret)}},
-			&Media{Media: &brand.Media{Blob: testStore(t)}},
+				Preview: &brand.Preview{DB: d.App, Objects: store, Key: []byte(testJWTSecret)}},
+			&Media{Media: &brand.Media{Blob: store}},
 			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs, Engine: extract.NewRules()}, Events: cache.NewCopilotStream(rdb)},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},

@@ -38,6 +38,8 @@ type Config struct {
 	// Sites serves published sites (optional): every request whose Host
 	// is a site's, and /sites/{site_id}/ on any host.
 	Sites SiteHandler
+	// Preview serves signed draft previews at /preview/{token}/ (optional).
+	Preview http.Handler
 
 	// Public routes take anyone: the contracts, a website's contact form,
 	// the operator's endpoints (which check their own token).
@@ -121,8 +123,16 @@ func NewMux(cfg Config) *chi.Mux {
 		})
 	})
 	if cfg.Sites != nil {
-		r.HandleFunc("/sites/{siteID}", cfg.Sites.ServeByID)
-		r.HandleFunc("/sites/{siteID}/*", cfg.Sites.ServeByID)
+		// GET and HEAD of its files; POST of its contact form.
+		r.Get("/sites/{siteID}", cfg.Sites.ServeByID)
+		r.Head("/sites/{siteID}", cfg.Sites.ServeByID)
+		r.Get("/sites/{siteID}/*", cfg.Sites.ServeByID)
+		r.Head("/sites/{siteID}/*", cfg.Sites.ServeByID)
+		r.Post("/sites/{siteID}/_forms/contact", cfg.Sites.ServeByID)
+	}
+	if cfg.Preview != nil {
+		r.Get("/preview/*", cfg.Preview.ServeHTTP)
+		r.Head("/preview/*", cfg.Preview.ServeHTTP)
 	}
 	if cfg.Web != nil {
 		r.Get("/", cfg.Web.ServeHTTP)

@@ -128,7 +128,7 @@ func Publisher(deps Deps) *brand.Publisher {
 		p.Objects = deps.Blob
 	}
 	if deps.Redis != nil {
-		p.Purger = cache.NewSiteCache(deps.Redis)
+		p.Purger = cache.NewSiteCache(deps.Redis, deps.Log)
 	}
 	publishing := &brand.Publishing{Publisher: p, Temporal: deps.Temporal, TaskQueue: deps.TaskQueue}
 	p.Enqueue = publishing.Enqueue

@@ -306,6 +306,15 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 	// One dead-letter service: the org's view and the operator's.
 	deadLetters := &ops.Service{Temporal: d.temporal, WorkflowLink: link}
 
+	// Published sites: {slug}.XENTRI_SITES_DOMAIN by Host, and
+	// /sites/{site_id}/ on any host; their contact forms feed the lead
+	// capture with its limits. Drafts at signed /preview/ links.
+	if d.blob != nil {
+		c.Sites = &brand.SiteServer{DB: d.db, Objects: d.blob, Domain: cfg.SitesDomain,
+			Cache: cache.NewSiteCache(d.redis, log), MaxBytes: cfg.SitesCacheBytes,
+			Capture: api.SiteContact(leads), Allow: api.CaptureAllowance(limiter), Log: log}
+	}
+	c.Preview = preview
 	c.Idempotency = keys
 	c.Session = &api.Session{Verifier: d.verifier, Tokens: d.core, AllowedOrigins: cfg.AllowedOrigins}
 	c.Gate = &api.Gate{DB: d.db, Members: d.core}

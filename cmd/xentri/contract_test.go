@@ -15,6 +15,7 @@ import (
 
 	"github.com/xentri/xentri/api"
 	"github.com/xentri/xentri/contracts"
+	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/platform/config"
 )
 
@@ -42,7 +43,12 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes, err := apiConfig(cfg, &deps{}, zerolog.Nop(), prometheus.NewRegistry())
+	// An object store (never contacted) so the site server is mounted too.
+	store, err := blob.New(blob.Config{Endpoint: "127.0.0.1:1", AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "contract"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes, err := apiConfig(cfg, &deps{blob: store}, zerolog.Nop(), prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)
 	}

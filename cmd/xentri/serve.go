@@ -20,6 +20,7 @@ import (
 	"github.com/xentri/xentri/internal/platform/config"
 	"github.com/xentri/xentri/internal/platform/telemetry"
 	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/integrations"
 	"github.com/xentri/xentri/services/sales"
 	"github.com/xentri/xentri/worker"
@@ -234,6 +235,10 @@ func runRoles(ctx context.Context, cfg config.Config, log zerolog.Logger, d *dep
 			ln.Close()
 			return err
 		}
+	}
+	if sites, ok := routes.Sites.(*brand.SiteServer); ok {
+		// Every publish's and rollback's purge reaches this process.
+		go func() { _ = sites.Run(ctx) }()
 	}
 	h := api.NewRouter(routes)
 	srv := httpServer(h, cfg)

@@ -14,8 +14,8 @@ import (
 	"github.com/rs/zerolog"
 	enumspb "go.temporal.io/api/enums/v1"
 
-	"github.com/xentri/xentri/internal/testenv"
 	itemporal "github.com/xentri/xentri/internal/temporal"
+	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
 	"github.com/xentri/xentri/services/sales"
