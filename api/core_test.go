@@ -92,7 +92,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 		Sites: &brand.SiteServer{DB: d.App, Objects: store, Domain: "sites.localhost", Cache: cache.NewSiteCache(rdb, zerolog.Nop()),
 			Capture: SiteContact(leads), Allow: CaptureAllowance(limiter), Log: zerolog.Nop()},
 		Preview: &brand.Preview{DB: d.App, Objects: store, Key: []byte(testJWTSecret)},
-		Log: zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 20 * time.Second,
+		Log:     zerolog.Nop(), Registry: prometheus.NewRegistry(), MaxBodyBytes: 1 << 20, RequestTimeout: 20 * time.Second,
 		Idempotency: keys,
 		Session:     &Session{Verifier: verifier, Tokens: svc},
 		Gate:        &Gate{DB: d.App, Members: svc},
