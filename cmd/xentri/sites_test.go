@@ -127,6 +127,9 @@ func TestASiteFromTheBriefIsPublishedServedAndFeedsTheCRM(t *testing.T) {
 		deadline := time.Now().Add(60 * time.Second)
 		for time.Now().Before(deadline) {
 			if r, ok := tryData[brand.Release](call(t, "GET", run.url("/api/v1"+strings.TrimPrefix(started.StatusURL, "/api/v1")), "", auth)); ok && r.Status == "live" {
+				// Live since the commit point; the run ends once the
+				// caches are purged.
+				waitCompleted(t, run, auth, started.WorkflowID)
 				return started
 			} else if ok && r.Status == "failed" {
 				t.Fatalf("the publish failed: %v", *r.Failure)
