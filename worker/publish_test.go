@@ -202,3 +202,41 @@ func TestAFailedPublishLeavesADeadLetterThatRedriveCompletes(t *testing.T) {
 		t.Fatalf("live release %s (%v), want the re-driven %s", live, err, release)
 	}
 }
+
+// TestAScheduleFiresOnTheDevServer: a publish set a second ahead fires its
+// timer, and its release (the schedule's id) goes live; a cancelled one
+// never fires.
+func TestAScheduleFiresOnTheDevServer(t *testing.T) {
+	p := newPublishEnv(t)
+	ctx := context.Background()
+	// The schedule's author: only its id is recorded.
+	owner := access.Membership{OrgID: p.org, Role: access.RoleOwner, Principal: access.Principal{UserID: uuid.New()}}
+	schedule := func(at time.Time) brand.Schedule {
+		t.Helper()
+		var s brand.Schedule
+		if err := p.db.App.InTenant(ctx, p.org, func(ctx context.Context, tx pgx.Tx) (err error) {
+			s, err = p.publishing.CreateSchedule(ctx, tx, owner, p.site, brand.ScheduleInput{PublishAt: &at})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	fires := schedule(time.Now().Add(time.Second))
+	cancelled := schedule(time.Now().Add(2 * time.Second))
+	if err := p.db.App.InTenant(ctx, p.org, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := p.publishing.CancelSchedule(ctx, tx, owner, p.site, cancelled.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor(t, fires.ID.String(), "live")
+	time.Sleep(2 * time.Second)
+	if status, _, _ := p.release(t, cancelled.ID.String()); status != "" {
+		t.Fatalf("the cancelled schedule made a release (%s)", status)
+	}
+	var status string
+	if err := p.db.Owner.QueryRow(ctx, "SELECT status FROM site_schedules WHERE id = $1", fires.ID).Scan(&status); err != nil || status != "fired" {
+		t.Fatalf("the schedule is %q (%v), want fired", status, err)
+	}
+}
