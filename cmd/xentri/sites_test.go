@@ -176,8 +176,8 @@ func TestASiteFromTheBriefIsPublishedServedAndFeedsTheCRM(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	followUp, err := c.DescribeWorkflowExecution(context.Background(), "lead-followup/"+lead.ID.String(), "")
-	if err != nil || followUp.GetWorkflowExecutionInfo().GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+	followUp, err := c.DescribeWorkflow(context.Background(), "lead-followup/"+lead.ID.String(), "")
+	if err != nil || followUp.Status != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
 		t.Fatalf("the lead's follow-ups: %v %v", followUp, err)
 	}
 	// Every publish is findable in Temporal UI by org and site.
