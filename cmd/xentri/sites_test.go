@@ -16,8 +16,10 @@ import (
 
 	itemporal "github.com/xentri/xentri/internal/temporal"
 	"github.com/xentri/xentri/internal/testenv"
+	"github.com/xentri/xentri/services/automation"
 	"github.com/xentri/xentri/services/brand"
 	"github.com/xentri/xentri/services/brief"
+	"github.com/xentri/xentri/services/core"
 	"github.com/xentri/xentri/services/sales"
 )
 
@@ -210,5 +212,22 @@ func TestASiteFromTheBriefIsPublishedServedAndFeedsTheCRM(t *testing.T) {
 	releases := decodeData[[]brand.Release](t, do("GET", "/sites/"+site.ID.String()+"/releases", "", http.StatusOK))
 	if len(releases) != 2 || !releases[1].Live || releases[0].Status != "retired" {
 		t.Fatalf("releases after the rollback: %+v", releases)
+	}
+
+	// n8n publishes through the site.publish hook, on the same workflow.
+	tok := decodeData[core.NewAPIToken](t, do("POST", "/orgs/"+org+"/tokens", `{"name":"n8n","scopes":["workflows:start"]}`, http.StatusCreated)).Secret
+	hooked := call(t, "POST", run.url("/api/v1/hooks/n8n/workflows/site.publish"), `{"org_id":"`+org+`","input":{"site_id":"`+site.ID.String()+`"}}`,
+		map[string]string{"Authorization": "Bearer " + tok})
+	if r, ok := tryData[automation.Run](hooked); hooked.status != http.StatusAccepted || !ok || r.WorkflowID != "site-publish/"+site.ID.String() {
+		t.Fatalf("hook site.publish: %d %s", hooked.status, hooked.raw)
+	}
+	waitCompleted(t, run, auth, "site-publish/"+site.ID.String())
+	releases = decodeData[[]brand.Release](t, do("GET", "/sites/"+site.ID.String()+"/releases", "", http.StatusOK))
+	if len(releases) != 3 || !releases[0].Live || releases[0].Trigger != "hook" {
+		t.Fatalf("releases after the hook's publish: %+v", releases)
+	}
+	if res := call(t, "POST", run.url("/api/v1/hooks/n8n/workflows/site.publish"), `{"org_id":"`+org+`","input":{"site_id":"not-a-site"}}`,
+		map[string]string{"Authorization": "Bearer " + tok}); res.status != http.StatusBadRequest {
+		t.Errorf("hook site.publish with a malformed site id: %d %s", res.status, res.raw)
 	}
 }
