@@ -141,19 +141,7 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 // on a loopback port over a temp dir, with its bucket.
 func testStore(t *testing.T) *blob.Store {
 	t.Helper()
-	srv, err := blob.StartEmbedded(t.TempDir(), "127.0.0.1:0", zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
-	store, err := blob.New(blob.Config{Endpoint: srv.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-api-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.EnsureBucket(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return store
+	return testenv.Store(t)
 }
 
 // account is a signed-up user with their first org.

@@ -49,18 +49,7 @@ type publishStack struct {
 func newPublishStack(b *testing.B) *publishStack {
 	b.Helper()
 	d := testenv.DB(b)
-	s3, err := blob.StartEmbedded(b.TempDir(), "127.0.0.1:0", zerolog.Nop())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s3.Stop(context.Background()) })
-	store, err := blob.New(blob.Config{Endpoint: s3.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := store.EnsureBucket(context.Background()); err != nil {
-		b.Fatal(err)
-	}
+	store := testenv.Store(b)
 	c, err := itemporal.Dial(context.Background(), testenv.Temporal(b), "default", zerolog.Nop())
 	if err != nil {
 		b.Fatal(err)

@@ -21,7 +21,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/xentri/xentri/api"
-	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/testenv"
 	"github.com/xentri/xentri/services/brand"
@@ -75,18 +74,7 @@ func newSitesBench(b *testing.B) *sitesBench {
 	b.Helper()
 	ctx := context.Background()
 	d := testenv.DB(b)
-	srv, err := blob.StartEmbedded(b.TempDir(), "127.0.0.1:0", zerolog.Nop())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = srv.Stop(context.Background()) })
-	store, err := blob.New(blob.Config{Endpoint: srv.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := store.EnsureBucket(ctx); err != nil {
-		b.Fatal(err)
-	}
+	store := testenv.Store(b)
 
 	org, site, rid := uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
 	slug := "bench-" + strings.ReplaceAll(site.String(), "-", "")[20:]

@@ -33,18 +33,7 @@ type publishEnv struct {
 func newPublishEnv(t *testing.T) *publishEnv {
 	t.Helper()
 	e := newFaultEnv(t)
-	s3, err := blob.StartEmbedded(t.TempDir(), "127.0.0.1:0", zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s3.Stop(context.Background()) })
-	store, err := blob.New(blob.Config{Endpoint: s3.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-publish-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.EnsureBucket(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	store := testenv.Store(t)
 	deps := worker.Deps{DB: e.db.App, Redis: e.redis, Blob: store, Events: e.events,
 		SiteURL: func(slug string) string { return "http://" + slug + ".sites.localhost" }}
 	w := worker.New(e.temporal, e.taskQueue, deps, 10*time.Second)

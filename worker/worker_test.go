@@ -27,7 +27,6 @@ import (
 
 	"github.com/xentri/xentri/activities"
 	"github.com/xentri/xentri/api"
-	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/cache"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
 	"github.com/xentri/xentri/internal/events"
@@ -136,18 +135,7 @@ func setup(t *testing.T) *testBundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { redisClient.Close() })
-	s3, err := blob.StartEmbedded(t.TempDir(), "127.0.0.1:0", zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s3.Stop(context.Background()) })
-	store, err := blob.New(blob.Config{Endpoint: s3.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.EnsureBucket(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	store := testenv.Store(t)
 	logs := &testenv.Buffer{}
 	c, err := itemporal.Dial(context.Background(), testenv.Temporal(t), "default", logging.New(logs, "debug", "json"))
 	if err != nil {

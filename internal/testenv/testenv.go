@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/db"
 	"github.com/xentri/xentri/internal/platform/proc"
 	itemporal "github.com/xentri/xentri/internal/temporal"
@@ -263,4 +264,23 @@ func startTemporal() (string, error) {
 // for failing or verbose tests.
 func Logger(tb testing.TB) zerolog.Logger {
 	return zerolog.New(zerolog.NewTestWriter(tb)).Level(zerolog.DebugLevel)
+}
+
+// Store starts the embedded S3 store of `xentri dev` (gofakes3) on a
+// loopback port over a temp dir, with a bucket, for the test's life.
+func Store(tb testing.TB) *blob.Store {
+	tb.Helper()
+	srv, err := blob.StartEmbedded(tb.TempDir(), "127.0.0.1:0", zerolog.Nop())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = srv.Stop(context.Background()) })
+	store, err := blob.New(blob.Config{Endpoint: srv.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := store.EnsureBucket(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return store
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/minio/minio-go/v7"
-	"github.com/rs/zerolog"
 
 	"github.com/xentri/xentri/internal/blob"
 	"github.com/xentri/xentri/internal/testenv"
@@ -43,19 +42,7 @@ type mediaBundle struct {
 // on a loopback port over a temp dir, with its bucket.
 func newStore(t *testing.T) *blob.Store {
 	t.Helper()
-	srv, err := blob.StartEmbedded(t.TempDir(), "127.0.0.1:0", zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Stop(context.Background()) })
-	store, err := blob.New(blob.Config{Endpoint: srv.Addr, AccessKey: "k", SecretKey: "s", Region: "us-east-1", Bucket: "xentri-media-test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := store.EnsureBucket(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return store
+	return testenv.Store(t)
 }
 
 func mediaSetup(t *testing.T) (*brand.Media, *mediaBundle) {

@@ -168,15 +168,8 @@ func (p *Preview) file(ctx context.Context, orgID, siteID uuid.UUID, path string
 		if err != nil {
 			return err
 		}
-		files := map[uuid.UUID]MediaFile{}
-		for _, m := range media {
-			files[m.ID] = MediaFile{Filename: m.Filename, ContentType: m.ContentType}
-		}
-		base := ""
-		if p.SiteURL != nil {
-			base = p.SiteURL(site.Slug)
-		}
-		in = RenderInput{Site: site, ReleaseID: previewRelease, BaseURL: base, Pages: pages, Media: files, Preview: true}
+		in = renderInputOf(site, previewRelease, p.SiteURL, pages, media)
+		in.Preview = true
 		return nil
 	})
 	if err != nil {

@@ -373,15 +373,21 @@ func (p *Publisher) renderInput(ctx context.Context, q *dbsqlc.Queries, rel dbsq
 	if err != nil {
 		return RenderInput{}, err
 	}
+	return renderInputOf(site, rel.ID.String(), p.SiteURL, pages, media), nil
+}
+
+// renderInputOf is what Render takes for a site's pages as release
+// releaseID (or the drafts, "draft"), the media as the pages link them.
+func renderInputOf(site Site, releaseID string, siteURL func(string) string, pages []RenderPage, media []ReleaseMedia) RenderInput {
 	files := map[uuid.UUID]MediaFile{}
 	for _, m := range media {
 		files[m.ID] = MediaFile{Filename: m.Filename, ContentType: m.ContentType}
 	}
 	base := ""
-	if p.SiteURL != nil {
-		base = p.SiteURL(site.Slug)
+	if siteURL != nil {
+		base = siteURL(site.Slug)
 	}
-	return RenderInput{Site: site, ReleaseID: rel.ID.String(), BaseURL: base, Pages: pages, Media: files}, nil
+	return RenderInput{Site: site, ReleaseID: releaseID, BaseURL: base, Pages: pages, Media: files}
 }
 
 func mediaSize(rel dbsqlc.SiteRelease, id uuid.UUID) int64 {
