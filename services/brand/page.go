@@ -247,6 +247,39 @@ func (s *Service) emit(ctx context.Context, tx pgx.Tx, row dbsqlc.Page, actor ev
 	return nil
 }
 
+// metaDescription is a page's meta description: what its first block says to a
+// visitor (a hero's line, a text's first paragraph), or fallback.
+func metaDescription(blocks []Block, fallback string) string {
+	for _, b := range blocks {
+		var data struct {
+			Subheadline string `json:"subheadline"`
+			Markdown    string `json:"markdown"`
+			Heading     string `json:"heading"`
+		}
+		if json.Unmarshal(b.Data, &data) != nil {
+			continue
+		}
+		for _, text := range []string{data.Subheadline, firstParagraph(data.Markdown), data.Heading} {
+			if text = strings.TrimSpace(text); text != "" {
+				return shorten(text, 500)
+			}
+		}
+	}
+	return shorten(fallback, 500)
+}
+
+// firstParagraph is the first paragraph of Markdown that is not a heading,
+// with its emphasis marks dropped.
+func firstParagraph(md string) string {
+	for para := range strings.SplitSeq(md, "\n\n") {
+		para = strings.TrimSpace(para)
+		if para != "" && !strings.HasPrefix(para, "#") {
+			return strings.NewReplacer("**", "", "__", "", "*", "", "_", "").Replace(para)
+		}
+	}
+	return ""
+}
+
 // drafter writes the blocks of the pages of the Brief's website context,
 // with the copy writer, each block citing the Brief fields it used.
 type drafter struct {
@@ -328,6 +361,16 @@ func (d drafter) blocks(ctx context.Context, tx pgx.Tx, p brief.Page) ([]Block, 
 			cites = s.Cites
 		}
 		out = append(out, blockOf(BlockHero, hero, d.cite("identity.business_name"), cites))
+		// What the business offers, at a glance; the products page says
+		// more of each.
+		if len(d.facts.Products) > 0 {
+			var items []map[string]any
+			for _, product := range d.facts.Products[:min(len(d.facts.Products), 6)] {
+				items = append(items, map[string]any{"title": shorten(capitalize(product), 120)})
+			}
+			out = append(out, blockOf(BlockFeatures, map[string]any{"heading": shorten("What "+name+" offers", 200), "items": items},
+				d.cite("offerings.products")))
+		}
 		if err := cta(); err != nil {
 			return nil, err
 		}

@@ -251,7 +251,7 @@ func (s *Service) CreateSite(ctx context.Context, tx pgx.Tx, m access.Membership
 			}
 			title := p.Title
 			if _, err := s.createPage(ctx, tx, m, site.ID, PageInput{Path: pathOf(p.Slug), Title: title,
-				SEO: &SEO{Title: shorten(title+" | "+site.Name, 200), Description: shorten(p.Purpose, 500)}, Blocks: blocks}); err != nil {
+				SEO: &SEO{Title: shorten(title+" | "+site.Name, 200), Description: metaDescription(blocks, site.Name)}, Blocks: blocks}); err != nil {
 				return Site{}, fmt.Errorf("create site: draft %s: %w", p.Slug, err)
 			}
 		}

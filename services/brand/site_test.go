@@ -165,6 +165,17 @@ func TestASiteFromTheBriefDraftsEveryPageOfTheWebsiteContextWithCitedCopy(t *tes
 	if n := b.eventCount(t, contracts.EventPageUpdated) - before; n != len(pages) {
 		t.Errorf("%d page.updated events, want one per drafted page (%d)", n, len(pages))
 	}
+	// Each page's meta description is what the page says, not the outline's
+	// instruction to whoever writes it.
+	for path, p := range byPath {
+		desc := p.SEO.Description
+		if desc == "" || strings.HasPrefix(desc, "Say ") || strings.Contains(strings.ToLower(desc), "lead visitors") {
+			t.Errorf("%s's meta description %q is not the page's own words", path, desc)
+		}
+	}
+	if home := byPath["/"].Blocks; len(home) < 3 || home[1].Type != brand.BlockFeatures {
+		t.Errorf("the home page shows no offerings after its hero: %+v", home)
+	}
 	d := b.data(t)
 	values := valuesOf(t, d)
 	want := map[string]string{"/": brand.BlockHero, "/about": brand.BlockRichText, "/products": brand.BlockFeatures,
