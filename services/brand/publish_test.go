@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -512,4 +514,47 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestThePurgeCallsTheCDNsWebhook: the purge drops Xentri's caches, then
+// posts the site's path to the purge webhook; a webhook that is down is an
+// error to retry, one that refuses is final.
+func TestThePurgeCallsTheCDNsWebhook(t *testing.T) {
+	t.Parallel()
+	b := publishSetup(t)
+	var (
+		mu     sync.Mutex
+		bodies []map[string]any
+		status = http.StatusOK
+	)
+	cdn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		defer mu.Unlock()
+		bodies = append(bodies, body)
+		w.WriteHeader(status)
+	}))
+	defer cdn.Close()
+	b.publisher.PurgeURL = cdn.URL
+	release := uuid.Must(uuid.NewV7())
+	purge := func() error { return b.publisher.Purge(context.Background(), b.org, b.site.ID, release) }
+
+	if err := purge(); err != nil {
+		t.Fatal(err)
+	}
+	if len(bodies) != 1 || fmt.Sprint(bodies[0]["paths"]) != "[/sites/"+b.site.ID.String()+"]" || bodies[0]["release_id"] != release.String() {
+		t.Fatalf("the webhook got %v", bodies)
+	}
+	if b.purged.n.Load() != 1 {
+		t.Fatal("Xentri's own caches were not purged")
+	}
+	status = http.StatusBadGateway
+	if err := purge(); err == nil || codeOf(err) != "" {
+		t.Fatalf("a CDN that is down: %v, want an error to retry", err)
+	}
+	status = http.StatusUnauthorized
+	if err := purge(); codeOf(err) != services.Invalid {
+		t.Fatalf("a CDN that refuses: %v, want a final (Invalid) error", err)
+	}
 }
