@@ -25,6 +25,7 @@ type Leads struct {
 // Routes mounts the lead routes (a Tenant context).
 func (h *Leads) Routes(r chi.Router) {
 	r.Get("/leads", inTenant(h.list))
+	r.Get("/leads/summary", inTenant(h.summary))
 	r.Post("/leads", inTenant(h.create))
 	r.Get("/leads/{leadID}", inTenant(h.get))
 	r.Put("/leads/{leadID}", inTenant(h.update))
@@ -36,9 +37,23 @@ func (h *Leads) Routes(r chi.Router) {
 	r.Put("/settings/sales", inTenant(h.putSettings))
 }
 
-func (h *Leads) list(w http.ResponseWriter, r *http.Request, t tenant) {
+func filterOf(r *http.Request) sales.Filter {
 	q := r.URL.Query()
-	f := sales.Filter{Status: optional(q.Get("status")), Source: optional(q.Get("source")), Query: optional(q.Get("q"))}
+	return sales.Filter{Status: optional(q.Get("status")), Source: optional(q.Get("source")), Query: optional(q.Get("q"))}
+}
+
+// summary answers the board's columns: leads and value by status.
+func (h *Leads) summary(w http.ResponseWriter, r *http.Request, t tenant) {
+	cols, err := h.Sales.Summary(r.Context(), t.tx, t.m, filterOf(r))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	respond(w, http.StatusOK, cols, Meta{})
+}
+
+func (h *Leads) list(w http.ResponseWriter, r *http.Request, t tenant) {
+	f := filterOf(r)
 	listIn(w, r, t, func(ctx context.Context, tx pgx.Tx, m access.Membership, p paging.Page) ([]sales.Lead, string, error) {
 		return h.Sales.List(ctx, tx, m, f, p)
 	})
@@ -110,12 +125,15 @@ func (h *Leads) setStatus(w http.ResponseWriter, r *http.Request, t tenant) {
 		Status     string  `json:"status"`
 		Note       *string `json:"note"`
 		LostReason *string `json:"lost_reason"`
+		// Version, when sent, is the version the caller read: a stale one
+		// is a 412 (a board's drag of a card another user moved).
+		Version int32 `json:"version"`
 	}
 	if err := DecodeJSON(r, &in); err != nil {
 		writeError(w, r, err)
 		return
 	}
-	lead, err := h.Sales.SetStatus(r.Context(), t.tx, t.m, id, in.Status, in.Note, in.LostReason)
+	lead, err := h.Sales.SetStatus(r.Context(), t.tx, t.m, id, in.Status, in.Note, in.LostReason, in.Version)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -25,6 +25,12 @@ const (
 	StatusLost      Status = "lost"
 )
 
+// Statuses are the five statuses in the order of the pipeline (the board's
+// columns).
+func Statuses() []Status {
+	return []Status{StatusNew, StatusContacted, StatusQualified, StatusWon, StatusLost}
+}
+
 // ParseStatus accepts the five statuses.
 func ParseStatus(s string) (Status, bool) {
 	switch st := Status(s); st {

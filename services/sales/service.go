@@ -244,7 +244,7 @@ func (s *Service) Update(ctx context.Context, tx pgx.Tx, m access.Membership, id
 // SetStatus moves a lead along the pipeline, with an optional note; lost
 // needs a reason. The lead is locked first, so concurrent changes queue and
 // each records the status the previous one left.
-func (s *Service) SetStatus(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, status string, note, lostReason *string) (Lead, error) {
+func (s *Service) SetStatus(ctx context.Context, tx pgx.Tx, m access.Membership, id uuid.UUID, status string, note, lostReason *string, version int32) (Lead, error) {
 	if err := m.Need(access.ScopeLeadsWrite); err != nil {
 		return Lead{}, err
 	}
@@ -266,6 +266,9 @@ func (s *Service) SetStatus(ctx context.Context, tx pgx.Tx, m access.Membership,
 	if lostReason != nil && len(*lostReason) > 500 {
 		fields["lost_reason"] = "must be at most 500 characters"
 	}
+	if version < 0 {
+		fields["version"] = "must be the version you read (1 or more), or absent"
+	}
 	if len(fields) > 0 {
 		return Lead{}, &services.Error{Code: services.Invalid, Message: "The status change has invalid fields.", Fields: fields}
 	}
@@ -273,6 +276,12 @@ func (s *Service) SetStatus(ctx context.Context, tx pgx.Tx, m access.Membership,
 	before, err := store.lockLead(ctx, m.OrgID, id)
 	if err != nil {
 		return Lead{}, fmt.Errorf("set status: %w", err)
+	}
+	if version != 0 && version != before.Version {
+		// A board that moved a card from what it last read: the lead
+		// changed meanwhile, so the move may no longer make sense.
+		return Lead{}, services.Errorf(services.PreconditionFailed,
+			"The lead changed since you read it (you read version %d, it is at version %d): read it again and retry.", version, before.Version)
 	}
 	lead, err := store.setStatus(ctx, m.OrgID, id, st, lostReason)
 	if err != nil {
@@ -448,4 +457,48 @@ func (s *Service) Snooze(ctx context.Context, tx pgx.Tx, m access.Membership, id
 		return &services.Error{Code: services.Unavailable, Message: "Temporal did not answer.", Err: err}
 	}
 	return nil
+}
+
+// ColumnValue is the sum of a board column's lead values in one currency.
+type ColumnValue struct {
+	Currency string `json:"currency"`
+	Amount   int64  `json:"amount"` // minor units
+}
+
+// Column is one status of the board: how many leads are in it and what
+// they are worth, by currency (leads without a value count, and add no
+// value).
+type Column struct {
+	Status Status        `json:"status"`
+	Leads  int           `json:"leads"`
+	Value  []ColumnValue `json:"value"`
+}
+
+// Summary counts the org's leads by status, every status in the order of
+// the pipeline, with the same filters as List (its status filter aside).
+func (s *Service) Summary(ctx context.Context, tx pgx.Tx, m access.Membership, f Filter) ([]Column, error) {
+	if err := m.Need(access.ScopeLeadsRead); err != nil {
+		return nil, err
+	}
+	rows, err := storeIn(tx).summary(ctx, m.OrgID, f)
+	if err != nil {
+		return nil, fmt.Errorf("lead summary: %w", err)
+	}
+	out := make([]Column, 0, len(Statuses()))
+	at := map[Status]int{}
+	for _, st := range Statuses() {
+		at[st] = len(out)
+		out = append(out, Column{Status: st, Value: []ColumnValue{}})
+	}
+	for _, r := range rows {
+		i, ok := at[Status(r.Status)]
+		if !ok {
+			continue
+		}
+		out[i].Leads += int(r.Leads)
+		if r.Currency != nil {
+			out[i].Value = append(out[i].Value, ColumnValue{Currency: *r.Currency, Amount: r.Amount})
+		}
+	}
+	return out, nil
 }

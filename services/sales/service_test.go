@@ -144,7 +144,7 @@ func TestConcurrentStatusChangesEachRecordThePreviousOne(t *testing.T) {
 	go func() { // the first change: made, then held open until released
 		defer wg.Done()
 		errs <- b.db.App.InTenant(ctx, b.org, func(ctx context.Context, tx pgx.Tx) error {
-			if _, err := svc.SetStatus(ctx, tx, b.owner, lead.ID, "contacted", nil, nil); err != nil {
+			if _, err := svc.SetStatus(ctx, tx, b.owner, lead.ID, "contacted", nil, nil, 0); err != nil {
 				return err
 			}
 			close(firstDone)
@@ -156,7 +156,7 @@ func TestConcurrentStatusChangesEachRecordThePreviousOne(t *testing.T) {
 	go func() { // the second starts while the first is uncommitted
 		defer wg.Done()
 		errs <- b.db.App.InTenant(ctx, b.org, func(ctx context.Context, tx pgx.Tx) error {
-			_, err := svc.SetStatus(ctx, tx, b.owner, lead.ID, "won", nil, nil)
+			_, err := svc.SetStatus(ctx, tx, b.owner, lead.ID, "won", nil, nil, 0)
 			return err
 		})
 	}()
@@ -346,3 +346,85 @@ func TestTheSignallerSendsUnreadableEventsToTheDeadLetterStream(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// TestAStatusChangeFromAStaleVersionIsRefused: a board that moved a card
+// from an old read gets a 412, and nothing changes; without a version the
+// change goes through as before.
+func TestAStatusChangeFromAStaleVersionIsRefused(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	lead := b.createLead(t, svc, "Hedy", "hedy@example.test")
+	ctx := context.Background()
+	var moved sales.Lead
+	b.inTenant(t, func(ctx context.Context, tx pgx.Tx) (err error) {
+		moved, err = svc.SetStatus(ctx, tx, b.owner, lead.ID, "contacted", nil, nil, lead.Version)
+		return err
+	})
+	err := b.db.App.InTenant(ctx, b.org, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := svc.SetStatus(ctx, tx, b.owner, lead.ID, "won", nil, nil, lead.Version)
+		return err
+	})
+	if services.ErrorCode(err) != services.PreconditionFailed {
+		t.Fatalf("a move from version %d after it became %d: %v, want PreconditionFailed", lead.Version, moved.Version, err)
+	}
+	err = b.db.App.InTenant(ctx, b.org, func(ctx context.Context, tx pgx.Tx) error {
+		_, err := svc.SetStatus(ctx, tx, b.owner, lead.ID, "won", nil, nil, -1)
+		return err
+	})
+	if services.ErrorCode(err) != services.Invalid {
+		t.Fatalf("a negative version: %v, want Invalid", err)
+	}
+	b.inTenant(t, func(ctx context.Context, tx pgx.Tx) error {
+		got, err := svc.Get(ctx, tx, b.owner, lead.ID)
+		if err == nil && got.Status != sales.StatusContacted {
+			t.Errorf("after the refused moves the lead is %s, want contacted", got.Status)
+		}
+		return err
+	})
+}
+
+// TestTheSummaryCountsTheBoardsColumns: every status in pipeline order,
+// with its leads and their value by currency, under the list's filters.
+func TestTheSummaryCountsTheBoardsColumns(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	money := func(amount int64, currency string) *sales.Money { return &sales.Money{Amount: amount, Currency: currency} }
+	for i, in := range []sales.LeadInput{
+		{Name: "Ada", Value: money(1000, "EUR")},
+		{Name: "Bea", Value: money(2500, "EUR")},
+		{Name: "Cy", Value: money(700, "USD")},
+		{Name: "Dee"},
+	} {
+		email := fmt.Sprintf("summary%d@example.test", i)
+		in.Email = &email
+		b.inTenant(t, func(ctx context.Context, tx pgx.Tx) error {
+			l, err := svc.Create(ctx, tx, b.owner, in)
+			if err == nil && in.Name == "Dee" {
+				_, err = svc.SetStatus(ctx, tx, b.owner, l.ID, "won", nil, nil, 0)
+			}
+			return err
+		})
+	}
+	var cols []sales.Column
+	b.inTenant(t, func(ctx context.Context, tx pgx.Tx) (err error) {
+		cols, err = svc.Summary(ctx, tx, b.owner, sales.Filter{})
+		return err
+	})
+	if len(cols) != 5 || cols[0].Status != sales.StatusNew || cols[4].Status != sales.StatusLost {
+		t.Fatalf("columns %+v", cols)
+	}
+	if cols[0].Leads != 3 || fmt.Sprint(cols[0].Value) != "[{EUR 3500} {USD 700}]" {
+		t.Errorf("new: %+v, want 3 leads worth EUR 3500 and USD 700", cols[0])
+	}
+	if cols[3].Leads != 1 || len(cols[3].Value) != 0 || cols[1].Leads != 0 {
+		t.Errorf("won %+v, contacted %+v", cols[3], cols[1])
+	}
+	q := "bea"
+	b.inTenant(t, func(ctx context.Context, tx pgx.Tx) (err error) {
+		cols, err = svc.Summary(ctx, tx, b.owner, sales.Filter{Query: &q})
+		return err
+	})
+	if cols[0].Leads != 1 || fmt.Sprint(cols[0].Value) != "[{EUR 2500}]" {
+		t.Errorf("filtered by q=bea: %+v", cols[0])
+	}
+}

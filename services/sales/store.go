@@ -91,6 +91,11 @@ func (s store) leads(ctx context.Context, orgID uuid.UUID, f Filter, page paging
 	return out, next, nil
 }
 
+func (s store) summary(ctx context.Context, orgID uuid.UUID, f Filter) ([]dbsqlc.LeadSummaryRow, error) {
+	rows, err := s.q.LeadSummary(ctx, dbsqlc.LeadSummaryParams{OrgID: orgID, Source: f.Source, Q: f.Query})
+	return rows, db.Interpret("lead summary", err, nil)
+}
+
 // updateLead writes in if the lead is still at version; errVersion if not.
 func (s store) updateLead(ctx context.Context, orgID, id uuid.UUID, version int32, in LeadInput) (Lead, error) {
 	amount, currency := moneyColumns(in.Value)

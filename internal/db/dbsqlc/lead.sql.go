@@ -172,6 +172,59 @@ func (q *Queries) GetLeadByEmail(ctx context.Context, arg GetLeadByEmailParams) 
 	return i, err
 }
 
+const leadSummary = `-- name: LeadSummary :many
+SELECT status, value_currency AS currency, count(*)::int AS leads, coalesce(sum(value_amount), 0)::bigint AS amount
+  FROM leads
+ WHERE org_id = $1
+   AND ($2::text IS NULL OR source = $2::text)
+   AND ($3::text IS NULL
+        OR name ILIKE '%' || $3::text || '%'
+        OR email ILIKE '%' || $3::text || '%'
+        OR company ILIKE '%' || $3::text || '%')
+ GROUP BY status, value_currency
+ ORDER BY status, value_currency
+`
+
+type LeadSummaryParams struct {
+	OrgID  uuid.UUID
+	Source *string
+	Q      *string
+}
+
+type LeadSummaryRow struct {
+	Status   string
+	Currency *string
+	Leads    int32
+	Amount   int64
+}
+
+// The board's columns: leads and their value by status and currency, with
+// ListLeads' filters.
+func (q *Queries) LeadSummary(ctx context.Context, arg LeadSummaryParams) ([]LeadSummaryRow, error) {
+	rows, err := q.db.Query(ctx, leadSummary, arg.OrgID, arg.Source, arg.Q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []LeadSummaryRow
+	for rows.Next() {
+		var i LeadSummaryRow
+		if err := rows.Scan(
+			&i.Status,
+			&i.Currency,
+			&i.Leads,
+			&i.Amount,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listLeadActivities = `-- name: ListLeadActivities :many
 SELECT id, org_id, lead_id, kind, detail, actor, created_at, updated_at FROM lead_activities
  WHERE org_id = $1 AND lead_id = $2

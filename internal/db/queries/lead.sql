@@ -58,3 +58,17 @@ SELECT * FROM lead_activities
 -- lead before writing it (a status change records the status it left)
 -- waits for a concurrent change to commit, then reads its result.
 SELECT * FROM leads WHERE org_id = @org_id AND id = @id FOR UPDATE;
+
+-- name: LeadSummary :many
+-- The board's columns: leads and their value by status and currency, with
+-- ListLeads' filters.
+SELECT status, value_currency AS currency, count(*)::int AS leads, coalesce(sum(value_amount), 0)::bigint AS amount
+  FROM leads
+ WHERE org_id = @org_id
+   AND (sqlc.narg('source')::text IS NULL OR source = sqlc.narg('source')::text)
+   AND (sqlc.narg('q')::text IS NULL
+        OR name ILIKE '%' || sqlc.narg('q')::text || '%'
+        OR email ILIKE '%' || sqlc.narg('q')::text || '%'
+        OR company ILIKE '%' || sqlc.narg('q')::text || '%')
+ GROUP BY status, value_currency
+ ORDER BY status, value_currency;
