@@ -73,3 +73,22 @@ func (s *Service) MarkRead(ctx context.Context, tx pgx.Tx, m access.Membership, 
 	}
 	return nil
 }
+
+// Unread counts the org's unread notifications (the bell's badge).
+func (s *Service) Unread(ctx context.Context, tx pgx.Tx, m access.Membership) (int, error) {
+	n, err := storeIn(tx).unread(ctx, m.OrgID)
+	if err != nil {
+		return 0, fmt.Errorf("unread notifications: %w", err)
+	}
+	return n, nil
+}
+
+// MarkAllRead marks every unread notification of the org read, and says
+// how many.
+func (s *Service) MarkAllRead(ctx context.Context, tx pgx.Tx, m access.Membership) (int, error) {
+	n, err := storeIn(tx).markAllRead(ctx, m.OrgID, m.Principal.UserRef())
+	if err != nil {
+		return 0, fmt.Errorf("mark all notifications read: %w", err)
+	}
+	return n, nil
+}

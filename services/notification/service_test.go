@@ -208,3 +208,44 @@ func TestALongTitleIsCutWithAnEllipsis(t *testing.T) {
 		}
 	}
 }
+
+// TestTheBellCountsUnreadAndMarksAllRead: the badge counts the org's unread
+// notifications, and "mark all read" marks only those, keeping the first
+// reader of one read before.
+func TestTheBellCountsUnreadAndMarksAllRead(t *testing.T) {
+	t.Parallel()
+	svc, b := setup(t)
+	first := b.add(t, "one")
+	b.add(t, "two")
+	b.add(t, "three")
+	other := b.member(t, access.RoleMember)
+	if err := b.markRead(svc, other, first); err != nil {
+		t.Fatal(err)
+	}
+	unread := func() int {
+		var n int
+		if err := b.db.App.InTenant(context.Background(), b.org, func(ctx context.Context, tx pgx.Tx) (err error) {
+			n, err = svc.Unread(ctx, tx, b.owner)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := unread(); n != 2 {
+		t.Fatalf("unread = %d, want 2", n)
+	}
+	var marked int
+	if err := b.db.App.InTenant(context.Background(), b.org, func(ctx context.Context, tx pgx.Tx) (err error) {
+		marked, err = svc.MarkAllRead(ctx, tx, b.owner)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if marked != 2 || unread() != 0 {
+		t.Fatalf("marked %d, unread after %d; want 2 and 0", marked, unread())
+	}
+	if _, by := b.readState(t, first); by == nil || *by != other.Principal.UserID {
+		t.Fatalf("the first reader was replaced: %v", by)
+	}
+}

@@ -46,6 +46,16 @@ func (s store) markRead(ctx context.Context, orgID, id uuid.UUID, reader *uuid.U
 	return nil
 }
 
+func (s store) unread(ctx context.Context, orgID uuid.UUID) (int, error) {
+	n, err := s.q.CountUnreadNotifications(ctx, orgID)
+	return int(n), db.Interpret("count unread notifications", err, nil)
+}
+
+func (s store) markAllRead(ctx context.Context, orgID uuid.UUID, reader *uuid.UUID) (int, error) {
+	n, err := s.q.MarkAllNotificationsRead(ctx, dbsqlc.MarkAllNotificationsReadParams{OrgID: orgID, ReadBy: reader})
+	return int(n), db.Interpret("mark all notifications read", err, nil)
+}
+
 func fromRow(r dbsqlc.Notification) Notification {
 	return Notification{ID: r.ID, Kind: r.Kind, Title: r.Title, SubjectID: r.SubjectID, ReadAt: r.ReadAt, CreatedAt: r.CreatedAt}
 }

@@ -11,6 +11,17 @@ import (
 	"github.com/google/uuid"
 )
 
+const countUnreadNotifications = `-- name: CountUnreadNotifications :one
+SELECT count(*)::int FROM notifications WHERE org_id = $1 AND read_at IS NULL
+`
+
+func (q *Queries) CountUnreadNotifications(ctx context.Context, orgID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, countUnreadNotifications, orgID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const createNotification = `-- name: CreateNotification :exec
 
 INSERT INTO notifications (id, org_id, kind, title, subject_id) VALUES ($1, $2, $3, $4, $5)
@@ -85,6 +96,24 @@ func (q *Queries) ListNotifications(ctx context.Context, arg ListNotificationsPa
 		return nil, err
 	}
 	return items, nil
+}
+
+const markAllNotificationsRead = `-- name: MarkAllNotificationsRead :execrows
+UPDATE notifications SET read_at = now(), read_by = $1, updated_at = now()
+ WHERE org_id = $2 AND read_at IS NULL
+`
+
+type MarkAllNotificationsReadParams struct {
+	ReadBy *uuid.UUID
+	OrgID  uuid.UUID
+}
+
+func (q *Queries) MarkAllNotificationsRead(ctx context.Context, arg MarkAllNotificationsReadParams) (int64, error) {
+	result, err := q.db.Exec(ctx, markAllNotificationsRead, arg.ReadBy, arg.OrgID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const markNotificationRead = `-- name: MarkNotificationRead :execrows

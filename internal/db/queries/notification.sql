@@ -14,3 +14,10 @@ SELECT * FROM notifications
 -- name: MarkNotificationRead :execrows
 UPDATE notifications SET read_at = coalesce(read_at, now()), read_by = coalesce(read_by, @read_by), updated_at = now()
  WHERE org_id = @org_id AND id = @id;
+
+-- name: CountUnreadNotifications :one
+SELECT count(*)::int FROM notifications WHERE org_id = @org_id AND read_at IS NULL;
+
+-- name: MarkAllNotificationsRead :execrows
+UPDATE notifications SET read_at = now(), read_by = @read_by, updated_at = now()
+ WHERE org_id = @org_id AND read_at IS NULL;
