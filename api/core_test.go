@@ -121,6 +121,10 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 				Preview: &brand.Preview{DB: d.App, Objects: store, Key: []byte(testJWTSecret)}},
 			&Media{Media: &brand.Media{Blob: store}},
 			&Copilot{Copilot: &brief.Copilot{DB: d.App, Brief: briefs, Engine: extract.NewRules()}, Events: cache.NewCopilotStream(rdb)},
+			// A stream of the bundle's own, and drained: a stream answers
+			// its start and ends, so the suites that walk every route are
+			// not held up by it (the stream's tests bring their own Drain).
+			&Events{Follower: &events.Follower{Redis: rdb, Stream: "test:events:" + uuid.NewString()}, Drain: closedDrain()},
 			&Subscriptions{Integrations: &integrations.Service{Outbound: everyAddress}},
 			&DeadLetters{Ops: deadLetters},
 			&Workflows{Automation: automations},
@@ -135,6 +139,13 @@ func setupCore(t *testing.T, configure ...func(*Config)) *coreBundle {
 	b.srv = httptest.NewServer(NewRouter(cfg))
 	t.Cleanup(b.srv.Close)
 	return b
+}
+
+// closedDrain is a Drain the server has closed already.
+func closedDrain() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
 }
 
 // testStore is the embedded S3 store (gofakes3, as `xentri dev` runs it)

@@ -240,6 +240,18 @@ func TestTenantIsolationSuite(t *testing.T) {
 			t.Errorf("%s: a missing org (%d %s) is answered unlike a foreign one: the answer hints which orgs exist", key, missing.status, missing.body)
 		}
 		expect("API token of another org", attempt("API token of another org", attackerAPIToken, vOrg), http.StatusForbidden)
+		// The org in ?org_id=, as a browser's EventSource names it: the
+		// live stream reads it and refuses the outsider, every other route
+		// ignores it and still demands x-org-id.
+		if method == http.MethodGet {
+			want := http.StatusBadRequest
+			if route == eventsStreamRoute {
+				want = http.StatusForbidden
+			}
+			for name, tok := range map[string]string{"member of another org": attacker.token, "API token of another org": attackerAPIToken} {
+				expect(name+", org in ?org_id=", attemptAt(path+"?"+OrgQuery+"="+vOrg, name+", ?org_id=", tok, ""), want)
+			}
+		}
 		// The victim's objects named from the attacker's own org: as if they
 		// did not exist.
 		if strings.Contains(route, "{leadID}") || strings.Contains(route, "{deadLetterID}") || strings.Contains(route, "{tokenID}") ||

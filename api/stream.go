@@ -116,11 +116,14 @@ type eventWriter struct {
 }
 
 // startEvents sends the stream's headers and a first comment, so the
-// client knows it is following.
+// client knows it is following. Cache-Control is no-cache unless the
+// caller set one.
 func startEvents(w http.ResponseWriter) *eventWriter {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
+	if h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-cache")
+	}
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer
 	w.WriteHeader(http.StatusOK)
 	e := &eventWriter{w: w, rc: http.NewResponseController(w)}

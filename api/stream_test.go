@@ -18,8 +18,9 @@ import (
 	"github.com/xentri/xentri/services/brief"
 )
 
-// sseEvent is one server-sent event, or a comment (name "").
-type sseEvent struct{ id, name, data, comment string }
+// sseEvent is one server-sent event, or a comment or retry field alone
+// (name "").
+type sseEvent struct{ id, name, data, comment, retry string }
 
 // readEvents parses a text/event-stream into events until it ends.
 func readEvents(res *http.Response) <-chan sseEvent {
@@ -38,6 +39,8 @@ func readEvents(res *http.Response) <-chan sseEvent {
 				e = sseEvent{}
 			case strings.HasPrefix(line, ": "):
 				out <- sseEvent{comment: strings.TrimPrefix(line, ": ")}
+			case strings.HasPrefix(line, "retry: "):
+				out <- sseEvent{retry: strings.TrimPrefix(line, "retry: ")}
 			case strings.HasPrefix(line, "id: "):
 				e.id = strings.TrimPrefix(line, "id: ")
 			case strings.HasPrefix(line, "event: "):
@@ -50,8 +53,8 @@ func readEvents(res *http.Response) <-chan sseEvent {
 	return out
 }
 
-// nextEvent skips comments and returns the next event; ok is false when
-// the stream ended.
+// nextEvent skips comments and retry fields and returns the next event;
+// ok is false when the stream ended.
 func nextEvent(t *testing.T, events <-chan sseEvent) (sseEvent, bool) {
 	t.Helper()
 	timeout := time.After(10 * time.Second)
@@ -61,7 +64,7 @@ func nextEvent(t *testing.T, events <-chan sseEvent) (sseEvent, bool) {
 			if !ok {
 				return sseEvent{}, false
 			}
-			if e.comment != "" {
+			if e.comment != "" || e.retry != "" {
 				continue
 			}
 			return e, true

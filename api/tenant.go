@@ -148,17 +148,33 @@ func orgGate(g *Gate, keys *idempotency.Store) func(http.Handler) http.Handler {
 	}
 }
 
-// orgOf reads x-org-id, and checks it against an {orgID} in the path.
+// OrgQuery names the org in the query string of the live event stream,
+// when x-org-id is absent: a browser's EventSource cannot send headers (it
+// sends the session cookie). No other route reads it.
+const OrgQuery = "org_id"
+
+// orgOf reads x-org-id, and checks it against an {orgID} in the path. The
+// live event stream, a GET that changes nothing, may name its org in
+// ?org_id= instead; with both, they must agree.
 func orgOf(r *http.Request) (uuid.UUID, error) {
-	raw := r.Header.Get(OrgHeader)
+	raw, field, what := r.Header.Get(OrgHeader), "x-org-id", "x-org-id header"
+	if q, ok := r.URL.Query()[OrgQuery]; ok && r.Method == http.MethodGet && routePattern(r) == eventsStreamRoute {
+		if len(q) != 1 || (raw != "" && q[0] != raw) {
+			return uuid.Nil, &services.Error{Code: services.Invalid, Message: "Name the organisation once: in the x-org-id header or in ?org_id=, the same id in both.",
+				Fields: map[string]string{OrgQuery: "is repeated or differs from x-org-id"}}
+		}
+		if raw == "" {
+			raw, field, what = q[0], OrgQuery, "org_id query parameter"
+		}
+	}
 	if raw == "" {
 		return uuid.Nil, &services.Error{Code: services.Invalid, Message: "This request acts in an organisation: send its id in the x-org-id header.",
 			Fields: map[string]string{"x-org-id": "is required"}}
 	}
 	id, err := uuid.Parse(raw)
 	if err != nil || id == uuid.Nil {
-		return uuid.Nil, &services.Error{Code: services.Invalid, Message: "The x-org-id header must be an organisation id (a UUID).",
-			Fields: map[string]string{"x-org-id": "must be a UUID"}}
+		return uuid.Nil, &services.Error{Code: services.Invalid, Message: "The " + what + " must be an organisation id (a UUID).",
+			Fields: map[string]string{field: "must be a UUID"}}
 	}
 	if inPath := chi.URLParam(r, "orgID"); inPath != "" && inPath != id.String() {
 		return uuid.Nil, &services.Error{Code: services.Invalid, Message: "The x-org-id header must name the organisation in the path.",

@@ -343,6 +343,9 @@ func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.R
 		&api.Media{Media: &brand.Media{Blob: d.blob}},
 		// Each session's live events, which the worker publishes.
 		&api.Copilot{Copilot: copilot, Events: cache.NewCopilotStream(d.redis), Drain: d.draining},
+		// The shell's live updates: the org's events off the stream the
+		// relay fills, partitioned as the relay partitions it.
+		&api.Events{Follower: &events.Follower{Redis: d.redis, Partitions: cfg.StreamPartitions}, Drain: d.draining},
 		&api.Subscriptions{Integrations: &integrations.Service{Outbound: cfg.OutboundAllowed()}},
 		&api.DeadLetters{Ops: deadLetters},
 		&api.Workflows{Automation: automations},

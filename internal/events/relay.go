@@ -14,7 +14,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 
-	"github.com/xentri/xentri/contracts"
 	"github.com/xentri/xentri/internal/db/dbsqlc"
 )
 
@@ -219,7 +218,7 @@ func (r *Relay) PublishBatch(ctx context.Context) (int, error) {
 		args := &redis.XAddArgs{
 			Stream: StreamFor(r.cfg.Stream, org, r.cfg.Partitions),
 			Approx: true,
-			Values: []any{contracts.FieldEnvelope, e.Envelope, contracts.FieldID, e.ID.String(), contracts.FieldType, e.Type, contracts.FieldOrgID, org},
+			Values: StreamValues(e.ID.String(), e.Type, org, e.Envelope),
 		}
 		if r.cfg.MaxAge > 0 {
 			args.MinID = strconv.FormatInt(time.Now().Add(-r.cfg.MaxAge).UnixMilli(), 10)

@@ -7,6 +7,7 @@ package access
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -135,4 +136,53 @@ func (m Membership) NeedManager(scope, what string) error {
 		return services.Errorf(services.Forbidden, "Only owners and admins may manage %s.", what)
 	}
 	return nil
+}
+
+// EventScope is the scope that lets an API token follow events of
+// eventType (xentri.{context}.{action}.v{n}) live: the one that reads what
+// they report. ok is false for a type no token follows, such as a failed
+// workflow (its dead letter is for owners and admins alone), and for a
+// type this table does not know yet.
+func EventScope(eventType string) (scope string, ok bool) {
+	area, _, _ := strings.Cut(strings.TrimPrefix(eventType, "xentri."), ".")
+	switch area {
+	case "lead", "followup":
+		return ScopeLeadsRead, true
+	case "brief", "ai":
+		return ScopeBriefRead, true
+	case "page", "content", "website":
+		return ScopeSiteRead, true
+	case "org":
+		return ScopeOrgsRead, true
+	case "user":
+		return ScopeMembersRead, true
+	}
+	return "", false
+}
+
+// eventScopes are the scopes EventScope hands out.
+func eventScopes() []string {
+	return []string{ScopeOrgsRead, ScopeMembersRead, ScopeLeadsRead, ScopeBriefRead, ScopeSiteRead}
+}
+
+// MaySee reports whether the member may follow events of eventType live:
+// every member the org's events that have an EventScope, owners and admins
+// the others too; an API token those whose EventScope it holds.
+func (m Membership) MaySee(eventType string) bool {
+	scope, ok := EventScope(eventType)
+	if m.Principal.Token != nil {
+		return ok && m.Principal.Allows(scope)
+	}
+	return ok || m.Role.Manages()
+}
+
+// NeedEvents refuses an API token that may follow no event at all: it
+// holds none of the scopes EventScope hands out.
+func (m Membership) NeedEvents() error {
+	for _, scope := range eventScopes() {
+		if m.Principal.Allows(scope) {
+			return nil
+		}
+	}
+	return services.Errorf(services.Forbidden, "This API token may follow no events: it needs one of the scopes %s.", strings.Join(eventScopes(), ", "))
 }
