@@ -69,8 +69,9 @@ try {
 
   step = 'prefetch on hover, mount on click';
   check(!bundles.includes('app-site'), 'the site bundle is not loaded yet');
+  const siteBundle = page.waitForResponse((r) => r.url().includes('/_astro/app-site.'));
   await page.locator('a[data-app="site"]').hover();
-  await page.waitForResponse((r) => r.url().includes('/_astro/app-site.'));
+  await siteBundle;
   check(true, 'hovering Site fetched its bundle');
   await page.locator('a[data-app="site"]').click();
   await page.waitForURL(`${base}/site`);
@@ -125,6 +126,7 @@ try {
   await page.waitForURL(`${base}/co-pilot`);
   await page.locator('.app-root[data-app="co-pilot"] .placeholder').waitFor();
   check((await heading()) === 'Co-pilot', 'the home app');
+  check((await page.locator('.toast').count()) === 0, 'the notice of the previous session is gone');
   if (shots) await page.screenshot({ path: `${shots}/shell-co-pilot.png` });
 
   step = 'a missing asset';

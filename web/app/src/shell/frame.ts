@@ -3,7 +3,7 @@
 import { apps, homeApp } from '../apps/registry';
 import { ApiError, EXPIRES_KEY } from '../lib/api';
 import { loadSession } from '../lib/auth';
-import { $org, $session } from '../lib/stores';
+import { $org, $session, $toasts, dismissToast } from '../lib/stores';
 import { bindLogin, bindSignup } from './auth-view';
 import { mountHeader } from './header';
 import { Router, type Route, type View } from './router';
@@ -93,6 +93,8 @@ function start(): void {
 
   $session.subscribe((s) => {
     body.dataset.session = s.status;
+    // Notices of the previous session ("You are logged out.") end with it.
+    if (s.status === 'signed-in') for (const t of $toasts.get()) dismissToast(t.id);
   });
   // Another tab logged out (or its refresh was refused): so is this one.
   window.addEventListener('storage', (e) => {
