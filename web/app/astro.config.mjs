@@ -29,7 +29,14 @@ const bundleNames = {
       if (!output || Array.isArray(output)) throw new Error('xentri-bundle-names: unexpected rollup output config');
       output.entryFileNames = (chunk) => (chunk.name.includes('astro_type_script') ? '_astro/frame.[hash].js' : chunkName(chunk));
       output.chunkFileNames = chunkName;
-      output.manualChunks = (id) => (/\/node_modules\/(react|react-dom|scheduler)\//.test(id) ? 'react' : undefined);
+      output.manualChunks = (id) => {
+        if (/\/node_modules\/(react|react-dom|scheduler)\//.test(id)) return 'react';
+        // What the frame and the apps share (the stores, the API client): a
+        // chunk of its own, so that a change to the frame alone does not
+        // change every app's bundle (their hashes name what they import).
+        if (/\/node_modules\/nanostores\/|\/src\/lib\/(api|auth|stores|types)\.ts$|\/src\/generated\//.test(id)) return 'lib';
+        return undefined;
+      };
     },
   },
 };
