@@ -10,6 +10,10 @@ LDFLAGS := -X github.com/xentri/xentri/internal/platform/buildinfo.Version=$(VER
 TESTFLAGS ?=
 # How long `make test` fuzzes each fuzz target; e.g. FUZZTIME=5m to hunt.
 FUZZTIME ?= 10s
+# The web shell's sources (Astro + React, Node 20.3+ and npm); its build goes
+# to web/dist, which is committed and embedded in the binary.
+WEB_APP := web/app
+NPM ?= npm
 
 .DEFAULT_GOAL := help
 
@@ -33,7 +37,7 @@ bin/xentri:
 # per run; a crasher is saved under testdata/fuzz/ and from then on runs
 # with every go test.
 .PHONY: test
-test: bin/temporal ## Run every test: unit, and integration against real Postgres, Redis and a Temporal dev server
+test: bin/temporal web-test ## Run every test: the web shell's, then Go unit, and integration against real Postgres, Redis and a Temporal dev server
 	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./api/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime $(FUZZTIME) ./services/paging/
@@ -43,16 +47,40 @@ e2e-n8n: bin/temporal ## End-to-end test against a real n8n 1.123.5 (Node.js 20.
 	$(GO) test -tags e2e -count=1 -timeout 30m -v $(TESTFLAGS) ./e2e/n8n/...
 
 .PHONY: generate
-generate: bin/sqlc ## Regenerate committed code: sqlc queries, .env.example
+generate: bin/sqlc $(WEB_APP)/node_modules/.package-lock.json ## Regenerate committed code: sqlc queries, .env.example, the web shell's TypeScript types
 	cd internal/db && ../../bin/sqlc generate
 	$(GO) run ./cmd/xentri env > .env.example
+	cd $(WEB_APP) && $(NPM) run --silent generate
 
+# verify also rebuilds the web shell: web/dist must be exactly what its
+# sources build (the build is deterministic).
 .PHONY: verify
-verify: generate ## Fail when generated code differs from what is committed
+verify: generate web ## Fail when generated code or the built web shell differs from what is committed
 	@git diff --exit-code -- internal/db/dbsqlc .env.example || \
 	  (echo "generated files are stale: run 'make generate' and commit the result" >&2; exit 1)
 	@test -z "$$(git status --porcelain -- internal/db/dbsqlc)" || \
 	  (echo "generated files are untracked: commit internal/db/dbsqlc" >&2; exit 1)
+	@git diff --exit-code --stat -- $(WEB_APP)/src/generated && test -z "$$(git status --porcelain -- $(WEB_APP)/src/generated)" || \
+	  (echo "the web shell's types are stale: run 'make generate' and commit $(WEB_APP)/src/generated" >&2; exit 1)
+	@git diff --exit-code --stat -- web/dist && test -z "$$(git status --porcelain -- web/dist)" || \
+	  (echo "web/dist is not what its sources build: run 'make web' and commit web/dist" >&2; exit 1)
+
+# The web shell. node_modules comes from package-lock.json alone (npm ci),
+# again whenever the lock file changes.
+.PHONY: web-deps
+web-deps: $(WEB_APP)/node_modules/.package-lock.json ## Install the web shell's packages (npm ci) if missing or stale
+
+$(WEB_APP)/node_modules/.package-lock.json: $(WEB_APP)/package.json $(WEB_APP)/package-lock.json
+	cd $(WEB_APP) && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: web
+web: $(WEB_APP)/node_modules/.package-lock.json ## Build the web shell into web/dist (embedded in the binary; commit it), precompressed
+	cd $(WEB_APP) && $(NPM) run --silent build
+
+.PHONY: web-test
+web-test: $(WEB_APP)/node_modules/.package-lock.json ## The web shell's type check and unit tests (Vitest)
+	cd $(WEB_APP) && $(NPM) run --silent typecheck && $(NPM) test --silent
 
 .PHONY: lint
 lint: bin/staticcheck bin/workflowcheck ## gofmt, go vet, staticcheck and workflowcheck

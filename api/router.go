@@ -136,7 +136,9 @@ func NewMux(cfg Config) *chi.Mux {
 	}
 	if cfg.Web != nil {
 		r.Get("/", cfg.Web.ServeHTTP)
+		r.Head("/", cfg.Web.ServeHTTP)
 		r.Get("/*", cfg.Web.ServeHTTP)
+		r.Head("/*", cfg.Web.ServeHTTP)
 	}
 	return r
 }

@@ -607,12 +607,12 @@ func TestDockerignore(t *testing.T) {
 			lines[strings.Trim(l, "/")] = true
 		}
 	}
-	for _, want := range []string{".git", ".xentri", "bin", "node_modules", "web/node_modules"} {
+	for _, want := range []string{".git", ".xentri", "bin", "node_modules", "web/app/node_modules"} {
 		if !lines[want] {
 			t.Errorf(".dockerignore does not exclude %s", want)
 		}
 	}
-	for _, need := range []string{"go.mod", "go.sum", "cmd", "internal", "*", "**"} {
+	for _, need := range []string{"go.mod", "go.sum", "cmd", "internal", "web", "web/dist", "*", "**"} {
 		if lines[need] {
 			t.Errorf(".dockerignore excludes %s, which the build needs", need)
 		}

@@ -1,0 +1,15 @@
+// The notifications app (a placeholder until it is built). The router imports this
+// module on the first hover, focus or visit of its sidebar item and calls
+// mount(el, ctx); see web/README.md.
+import { reactApp, type AppProps } from '../../lib/react-app';
+import { AppPlaceholder } from '../../lib/ui';
+
+function NotificationsApp(_: AppProps) {
+  return (
+    <AppPlaceholder name="Notifications">
+      What happened while you were away.
+    </AppPlaceholder>
+  );
+}
+
+export const { mount, update, unmount } = reactApp(NotificationsApp);
