@@ -649,6 +649,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/leads/summary": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The org the request acts in; must equal the org in the path. Missing or malformed is a 400; not a member is a 403. */
+                "x-org-id": components["parameters"]["OrgHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The board's columns, every status in pipeline order, with its lead count and value by currency (scope leads:read)
+         * @description Takes the list's `source` and `q` filters. Leads without a value count in their column and add no value.
+         */
+        get: operations["leadSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/leads/{leadID}/status": {
         parameters: {
             query?: never;
@@ -952,6 +975,46 @@ export interface paths {
          *     503 where live events are not available.
          */
         get: operations["streamCopilotSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The org's events live, as server-sent events, for the web shell (any member; API tokens by scope)
+         * @description A text/event-stream (EventSource) of the org's events as the relay puts them on the event
+         *     stream, so the board, notifications and runs update without polling. It starts with
+         *     `retry: 3000`; each event has an `id:` (its stream entry id, such as `1718000000000-0`), an
+         *     `event:` (the event type, e.g. `xentri.lead.created.v1`) and one `data:` line, the ADR-002
+         *     envelope. A `: keepalive` comment comes every 15 s. Another org's events never leave the
+         *     server, even where orgs share a stream partition.
+         *
+         *     The org is `x-org-id`, or `?org_id=` for a browser's EventSource, which cannot send headers
+         *     but sends the session cookie (this route alone reads `org_id`; with both, they must agree).
+         *     Every member sees the org's events, owners and admins the failed workflows
+         *     (`xentri.workflow.failed.v1`) too; an API token sees the types its scopes read (leads:read
+         *     for lead and follow-up events, brief:read for brief and AI proposals, site:read for pages,
+         *     content and websites, orgs:read and members:read for org and user events), and one holding
+         *     none of those is a 403.
+         *
+         *     Without Last-Event-ID it sends the events from now on. With it (the header an EventSource
+         *     sends when it reconnects, or `?last_event_id=`; the header wins) it sends exactly those after
+         *     that id; an id older than what the stream still keeps (it is trimmed by length or age)
+         *     resumes from the oldest it keeps. A malformed id is a 400. The stream ends when the client
+         *     goes away, when reading the event stream fails and when the server shuts down: the
+         *     EventSource reconnects and resumes. 503 where live updates are not available.
+         */
+        get: operations["streamEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1871,6 +1934,46 @@ export interface paths {
         get: operations["listNotifications"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/unread": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The org the request acts in; must equal the org in the path. Missing or malformed is a 400; not a member is a 403. */
+                "x-org-id": components["parameters"]["OrgHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** How many of the org's notifications are unread (the bell's badge) */
+        get: operations["countUnreadNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The org the request acts in; must equal the org in the path. Missing or malformed is a 400; not a member is a 403. */
+                "x-org-id": components["parameters"]["OrgHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark every unread notification of the org read (a notification read before keeps its first reader) */
+        post: operations["readAllNotifications"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4011,6 +4114,51 @@ export interface operations {
             412: components["responses"]["Problem"];
         };
     };
+    leadSummary: {
+        parameters: {
+            query?: {
+                source?: string;
+                /** @description Matches name, e-mail and company. */
+                q?: string;
+            };
+            header: {
+                /** @description The org the request acts in; must equal the org in the path. Missing or malformed is a 400; not a member is a 403. */
+                "x-org-id": components["parameters"]["OrgHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The five columns. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            status: components["schemas"]["LeadStatus"];
+                            leads: number;
+                            value: {
+                                currency: string;
+                                /**
+                                 * Format: int64
+                                 * @description Minor units.
+                                 */
+                                amount: number;
+                            }[];
+                        }[];
+                        error?: unknown;
+                        meta?: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+        };
+    };
     setLeadStatus: {
         parameters: {
             query?: never;
@@ -4035,6 +4183,8 @@ export interface operations {
                     status: components["schemas"]["LeadStatus"];
                     note?: string;
                     lost_reason?: string;
+                    /** @description The version read; when sent and stale, a 412 (a board's drag of a card someone else moved). */
+                    version?: number;
                 };
             };
         };
@@ -4052,6 +4202,7 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            412: components["responses"]["Problem"];
         };
     };
     listLeadActivities: {
@@ -4579,6 +4730,40 @@ export interface operations {
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+            503: components["responses"]["Problem"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description The org to follow, for an EventSource (which cannot send x-org-id); must equal x-org-id when both are sent. */
+                org_id?: string;
+                /** @description Resume after this event, as Last-Event-ID (which wins when both are sent). */
+                last_event_id?: string;
+            };
+            header?: {
+                /** @description The org to follow; required unless `org_id` names it. Malformed is a 400; not a member is a 403. */
+                "x-org-id"?: string;
+                /** @description Resume after this event (its `id:`); EventSource sends it when it reconnects. */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             503: components["responses"]["Problem"];
         };
     };
@@ -6127,6 +6312,79 @@ export interface operations {
                     };
                 };
             };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+        };
+    };
+    countUnreadNotifications: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The org the request acts in; must equal the org in the path. Missing or malformed is a 400; not a member is a 403. */
+                "x-org-id": components["parameters"]["OrgHeader"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The count. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            unread: number;
+                        };
+                        error?: unknown;
+                        meta?: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+        };
+    };
+    readAllNotifications: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The org the request acts in; must equal the org in the path. Missing or malformed is a 400; not a member is a 403. */
+                "x-org-id": components["parameters"]["OrgHeader"];
+                /**
+                 * @description Makes a retry safe for 24 hours, per org: the same key and request replay the
+                 *     stored answer (with Idempotent-Replayed: true); another request with the key
+                 *     is a 422; the key while the first request runs is a 409.
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description How many were marked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data?: {
+                            marked: number;
+                        };
+                        error?: unknown;
+                        meta?: components["schemas"]["Meta"];
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
             401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
         };

@@ -39,4 +39,5 @@ export const retryable: ReadonlySet<string> = new Set([
   "POST /api/v1/pages/{pageID}/versions/{n}/restore",
   "POST /api/v1/media/presign",
   "POST /api/v1/media/{mediaID}/complete",
+  "POST /api/v1/notifications/read",
 ]);
