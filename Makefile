@@ -37,10 +37,15 @@ bin/xentri:
 # per run; a crasher is saved under testdata/fuzz/ and from then on runs
 # with every go test.
 .PHONY: test
-test: bin/temporal web-test ## Run every test: the web shell's, then Go unit, and integration against real Postgres, Redis and a Temporal dev server
+test: bin/temporal web-test ## Run every test: the web shell's, then Go unit, and integration against real Postgres, Redis and a Temporal dev server, then the shell in chromium
 	$(GO) test -race -count=1 -timeout 30m $(TESTFLAGS) ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeJSON$$' -fuzztime $(FUZZTIME) ./api/
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeCursor$$' -fuzztime $(FUZZTIME) ./services/paging/
+	$(MAKE) web-e2e
+
+.PHONY: web-e2e
+web-e2e: bin/temporal bin/xentri $(WEB_APP)/node_modules/.package-lock.json ## The shell in Debian's chromium against a real xentri dev: axe on every app, screenshots (web/app/e2e-artifacts), the 3G paint budget
+	cd $(WEB_APP) && node e2e/run.mjs
 
 .PHONY: e2e-n8n
 e2e-n8n: bin/temporal ## End-to-end test against a real n8n 1.123.5 (Node.js 20.19+ and npm; the first run installs n8n: ~7 min, 1.6 GB)

@@ -388,7 +388,9 @@ func TestAStatusChangeFromAStaleVersionIsRefused(t *testing.T) {
 func TestTheSummaryCountsTheBoardsColumns(t *testing.T) {
 	t.Parallel()
 	svc, b := setup(t)
-	money := func(amount int64, currency string) *sales.Money { return &sales.Money{Amount: amount, Currency: currency} }
+	money := func(amount int64, currency string) *sales.Money {
+		return &sales.Money{Amount: amount, Currency: currency}
+	}
 	for i, in := range []sales.LeadInput{
 		{Name: "Ada", Value: money(1000, "EUR")},
 		{Name: "Bea", Value: money(2500, "EUR")},
