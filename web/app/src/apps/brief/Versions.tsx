@@ -6,11 +6,17 @@ import { useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../../lib/api';
 import { $user, pushToast } from '../../lib/stores';
 import { InlineError, Skeleton, useQuery } from '../../lib/ui';
-import { diffRows, diffSummary, type DiffGroup } from './diff';
+import { changeSummary, diffRows, diffSummary, type DiffGroup } from './diff';
 import { formatDateTime, formatWhen, type Brief, type SectionSpec } from './vocab';
 
 export type Version = NonNullable<import('../../lib/api').ResponseData<'/api/v1/brief/versions/{n}', 'get'>>;
 type Author = Version['author'];
+
+/** What a version did, for people: the server's summary names fields by their ids. */
+export function versionTitle(v: Pick<Version, 'changes' | 'restored_from' | 'summary'>, specs: SectionSpec[]): string {
+  if (v.restored_from) return `Restored version ${v.restored_from}`;
+  return (v.changes && changeSummary(v.changes, specs)) || v.summary || 'No changes';
+}
 
 /** Who made a version, for people. */
 export function authorLabel(author: Author, me: string | undefined): string {
@@ -27,7 +33,7 @@ export function authorLabel(author: Author, me: string | undefined): string {
   }
 }
 
-export function VersionList({ current }: { current: number | undefined }) {
+export function VersionList({ current, specs }: { current: number | undefined; specs: SectionSpec[] }) {
   const me = useStore($user)?.id;
   const [pages, setPages] = useState<{ items: Version[]; next?: string }>({ items: [] });
   const [more, setMore] = useState<{ loading: boolean; error?: unknown }>({ loading: false });
@@ -64,10 +70,11 @@ export function VersionList({ current }: { current: number | undefined }) {
             <a className="bf-version" href={`/brief/versions/${v.number}`}>
               <span className="bf-version__num">v{v.number}</span>
               <span className="bf-version__body">
-                <span className="bf-version__summary">{v.summary || 'No summary'}</span>
+                <span className="bf-version__summary" title={v.summary}>
+                  {versionTitle(v, specs)}
+                </span>
                 <span className="bf-version__meta">
                   By {authorLabel(v.author, me)} · <time dateTime={v.created_at} title={formatDateTime(v.created_at)}>{formatWhen(v.created_at)}</time>
-                  {v.restored_from ? ` · restored from v${v.restored_from}` : ''}
                   {v.changes ? ` · ${v.changes.length} ${v.changes.length === 1 ? 'change' : 'changes'}` : ''}
                 </span>
               </span>
@@ -139,12 +146,11 @@ export function VersionDetail({
             <h2>
               Version {n} {n === current && <span className="bf-badge bf-badge--current">Current</span>}
             </h2>
-            <p className="bf-muted">
-              {v.summary ? `${v.summary} · ` : ''}By {authorLabel(v.author, me)},{' '}
+            <p className="bf-muted" title={v.summary}>
+              {versionTitle(v, specs)} · By {authorLabel(v.author, me)},{' '}
               <time dateTime={v.created_at} title={formatDateTime(v.created_at)}>
                 {formatWhen(v.created_at)}
               </time>
-              {v.restored_from ? ` · restored from version ${v.restored_from}` : ''}
             </p>
           </div>
           {current !== undefined && n !== current && <Restore n={n} current={current} onRestored={onRestored} />}

@@ -310,7 +310,16 @@ describe('the brief app', () => {
       'GET /api/v1/brief/versions': () =>
         ok([
           { number: 2, summary: 'Restored version 1.', author: { type: 'user', id: 'u9' }, restored_from: 1, created_at: now, changes: [{}] },
-          { number: 1, summary: 'Made from the co-pilot session.', author: { type: 'copilot', id: 's1' }, created_at: now, changes: [{}, {}] },
+          {
+            number: 1,
+            summary: 'Generated from co-pilot session s1. identity.business_name added, identity.industry added.',
+            author: { type: 'copilot', id: 's1' },
+            created_at: now,
+            changes: [
+              { section: 'identity', field: 'business_name', op: 'added', to: 'Café Rosé' },
+              { section: 'identity', field: 'industry', op: 'added', to: 'bakery' },
+            ],
+          },
         ]),
     });
     await mount('/versions');
@@ -318,7 +327,8 @@ describe('the brief app', () => {
     const rows = $$('.bf-version');
     expect(rows.map((r) => r.getAttribute('href'))).toEqual(['/brief/versions/2', '/brief/versions/1']);
     expect(rows[0]!.textContent).toContain('Current');
-    expect(rows[0]!.textContent).toContain('restored from v1');
+    expect(rows[0]!.textContent).toContain('Restored version 1');
+    expect(rows[1]!.querySelector('.bf-version__summary')!.textContent).toBe('Added business name and industry.');
     expect(rows[0]!.textContent).toContain('By a teammate');
     expect(rows[1]!.textContent).toContain('By the co-pilot');
     expect(byText('.bf-tabs a', 'History')!.getAttribute('aria-current')).toBe('page');

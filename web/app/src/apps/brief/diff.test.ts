@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffRows, diffSummary, listDiff } from './diff';
+import { changeSummary, diffRows, diffSummary, listDiff } from './diff';
 import { parseBriefSchema, type SectionSpec } from './vocab';
 import schema from '../../../../../contracts/brief.schema.json';
 
@@ -77,5 +77,22 @@ describe('the brief diff', () => {
     expect(groups.map((g) => g.title)).toEqual(['Goals', 'Loyalty program']);
     expect(groups[1]!.rows[0]).toMatchObject({ title: 'Points per visit', to: '5' });
     expect(diffSummary([])).toBe('No field changed.');
+  });
+
+  it('words a version’s changes for people', () => {
+    const added = ['business_name', 'industry', 'location', 'founded_year', 'team_size'].map((field) => ({ section: 'identity', field, op: 'added' as const }));
+    expect(changeSummary(added, specs)).toBe('Added business name, industry, location and 2 more.');
+    expect(changeSummary(added.slice(0, 4), specs)).toBe('Added business name, industry, location and year founded.');
+    expect(
+      changeSummary(
+        [
+          { section: 'identity', field: 'team_size', op: 'changed' },
+          { section: 'contact', field: 'phone', op: 'removed' },
+          { section: 'goals', field: 'goals', op: 'added' },
+        ],
+        specs,
+      ),
+    ).toBe('Added goals; changed team size; removed phone.');
+    expect(changeSummary([], specs)).toBe('');
   });
 });

@@ -92,3 +92,23 @@ export function diffSummary(groups: DiffGroup[]): string {
   const sections = groups.length === 1 ? '1 section' : `${groups.length} sections`;
   return `${fields} changed in ${sections}.`;
 }
+
+/**
+ * changeSummary words a version's changes for people (the server's
+ * summary names fields by their ids): "Added business name, industry,
+ * products and 6 more; changed team size."
+ */
+export function changeSummary(changes: BriefChange[], specs: SectionSpec[], max = 3): string {
+  const verbs = { added: 'added', changed: 'changed', removed: 'removed' } as const;
+  const parts: string[] = [];
+  for (const op of ['added', 'changed', 'removed'] as const) {
+    const names = changes.filter((c) => c.field && (c.op ?? 'changed') === op).map((c) => findField(specs, c.section ?? '', c.field ?? '').title.toLowerCase());
+    if (!names.length) continue;
+    const shown = names.length > max + 1 ? [...names.slice(0, max), `${names.length - max} more`] : names;
+    const list = shown.length === 1 ? shown[0]! : `${shown.slice(0, -1).join(', ')} and ${shown[shown.length - 1]}`;
+    parts.push(`${verbs[op]} ${list}`);
+  }
+  if (!parts.length) return '';
+  const s = parts.join('; ');
+  return `${s[0]!.toUpperCase()}${s.slice(1)}.`;
+}

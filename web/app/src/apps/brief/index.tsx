@@ -137,7 +137,7 @@ function BriefApp({ ctx }: AppProps) {
         );
         break;
       case 'versions':
-        body = <VersionList current={brief.version} />;
+        body = <VersionList current={brief.version} specs={specs} />;
         break;
       case 'version':
         body = (
@@ -220,6 +220,8 @@ function Overview({
 }) {
   const me = useStore($user)?.id;
   const missing = brief.data?.missing?.length ?? 0;
+  const total = specs.reduce((n, s) => n + s.fields.length, 0);
+  const known = specs.reduce((n, s) => n + s.fields.filter((f) => brief.data?.sections?.[s.id]?.fields?.[f.id]).length, 0);
   return (
     <>
       <header className="bf-head">
@@ -235,7 +237,11 @@ function Overview({
               by {authorLabel(brief.author, me)}
             </span>
           </p>
-          {brief.summary && <p className="bf-muted bf-head__summary">{brief.summary}</p>}
+          {total > 0 && (
+            <p className="bf-muted bf-head__summary" title={brief.summary}>
+              {known} of {total} fields known{missing ? ` · ${missing} still open` : ' · complete'}
+            </p>
+          )}
         </div>
         <div className="bf-head__actions">
           <a className="button" href={`/brief/versions/${brief.version}`}>

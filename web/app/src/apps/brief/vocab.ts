@@ -44,7 +44,7 @@ const fieldTitles: Record<string, string> = {
   'identity.business_name': 'Business name',
   'identity.industry': 'Industry',
   'identity.location': 'Location',
-  'identity.founded_year': 'Founded',
+  'identity.founded_year': 'Year founded',
   'identity.team_size': 'Team size',
   'offerings.products': 'Products and services',
   'offerings.price_points': 'Prices',

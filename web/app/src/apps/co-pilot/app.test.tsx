@@ -314,4 +314,25 @@ describe('the co-pilot app', () => {
     await click(err.querySelector('button')!);
     await waitFor(() => $('textarea'));
   });
+
+  it('before a new session’s first turn, the panel takes what is missing from the Brief (or, with none, everything)', async () => {
+    const routes = (brief: () => Response) => ({
+      'GET /api/v1/brief/schema': () => ok(schema),
+      'GET /api/v1/copilot/sessions': () => ok([session]),
+      // The session's workflow says [] until its first turn.
+      'GET /api/v1/copilot/sessions/s1': () => ok({ ...session, turns: 0, missing: [], messages: [] }),
+      'GET /api/v1/brief': brief,
+    });
+    fakeApi(routes(() => problem(404, 'No Brief yet.')));
+    await mount();
+    await waitFor(() => byText('.cp-panel__count', '0 of 16 answered'));
+    expect($$('.cp-pf--missing')).toHaveLength(16);
+    await act(async () => app.unmount());
+
+    fakeApi(routes(() => ok({ version: 2, data: { sections: {}, missing: reply1.missing } })));
+    await mount();
+    await waitFor(() => byText('.cp-panel__count', '14 of 16 answered'));
+    expect(byText('.cp-pf--missing', 'Location')!.textContent).toContain('Where is your business based?');
+    expect($$('.cp-pf--known')).toHaveLength(14);
+  });
 });

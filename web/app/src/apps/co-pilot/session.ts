@@ -2,7 +2,7 @@
 // one, or start one), send a message, finish, and follow the Brief's
 // generation until it completes.
 import { api, type ResponseData } from '../../lib/api';
-import { reducer, initialState, turnsOf, type MessageKind, type Reply, type State } from './conversation';
+import { reducer, initialState, turnsOf, type MessageKind, type Missing, type Reply, type State } from './conversation';
 
 export type Session = NonNullable<ResponseData<'/api/v1/copilot/sessions/{sessionID}', 'get'>>;
 export type SessionSummary = NonNullable<ResponseData<'/api/v1/copilot/sessions', 'get'>>[number];
@@ -17,8 +17,22 @@ export type Opened =
 
 async function load(id: string, signal?: AbortSignal): Promise<{ session: Session; state: State }> {
   const { data: session } = await api.get('/api/v1/copilot/sessions/{sessionID}', { path: { sessionID: id }, signal });
-  const state = reducer(initialState, { type: 'loaded', turns: turnsOf(session.messages), missing: session.missing });
+  const turns = turnsOf(session.messages);
+  // The session's workflow learns what is missing with its first turn (before it, it says []):
+  // until then, the Brief says (or, with no Brief yet, nothing is known).
+  const missing = turns.length || session.missing?.length ? session.missing : await briefMissing(signal);
+  const state = reducer(initialState, { type: 'loaded', turns, missing });
   return { session, state };
+}
+
+async function briefMissing(signal?: AbortSignal): Promise<Missing[] | undefined> {
+  try {
+    const { data } = await api.get('/api/v1/brief', { signal });
+    return (data.data?.missing ?? []).map((m) => ({ section: m.section, field: m.field, question: m.question }));
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    return undefined; // 404: no Brief yet
+  }
 }
 
 /** start begins a new session; its opening question comes in the answer. */
