@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // The notifications app (/notifications, /notifications?unread=true): what
 // happened while the owner was away, newest first; mark one or all read; a
 // notification about a lead links to it. It loads on mount and on Refresh;
@@ -20,7 +21,7 @@ import {
   unreadIn,
   type Notice,
 } from './model';
-import './notifications.css';
+import cssHref from './notifications.css?url';
 import { adjustUnreadCount, refreshUnreadCount, setUnreadCount } from './unread';
 
 export { $unreadCount, fetchUnreadCount, refreshUnreadCount } from './unread';
@@ -108,6 +109,9 @@ function NotificationsApp({ ctx }: AppProps) {
 
   return (
     <section className="ntf" aria-labelledby="ntf-heading">
+      {/* The app's stylesheet, a file of its own that React 19 puts in <head>: a plain
+          `import './notifications.css'` would be hoisted by Astro into the page's stylesheet. */}
+      <link rel="stylesheet" href={cssHref} precedence="app" />
       <h2 id="ntf-heading" className="visually-hidden">
         {unreadOnly ? 'Unread notifications' : 'All notifications'}
       </h2>

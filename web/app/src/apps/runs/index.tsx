@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // The runs app (/runs, /runs?status=open|redriven|discarded|all): the org's
 // failed workflow runs (dead letters), each with its cause, attempts and
 // input; re-drive it with the same input or an edited one, or discard it;
@@ -26,7 +27,7 @@ import {
   type DeadLetter,
   type Status,
 } from './model';
-import './runs.css';
+import cssHref from './runs.css?url';
 
 const filters: readonly (Status | 'all')[] = ['open', 'redriven', 'discarded', 'all'];
 
@@ -63,11 +64,18 @@ function RunsApp({ ctx }: AppProps) {
   };
 
   const forbidden = member || (state.error instanceof ApiError && state.error.status === 403);
-  if (forbidden) return <NotAllowed />;
+  if (forbidden)
+    return (
+      <>
+        <Styles />
+        <NotAllowed />
+      </>
+    );
 
   const first = state.loading && !state.items;
   return (
     <section className="runs" aria-labelledby="runs-heading">
+      <Styles />
       <div className="runs__intro">
         <h2 id="runs-heading" className="runs__heading">
           Failed runs
@@ -124,6 +132,13 @@ function RunsApp({ ctx }: AppProps) {
     </section>
   );
 }
+
+/**
+ * The app's stylesheet, as a file of its own that React 19 puts in <head>
+ * (once, whoever renders it). A plain `import './runs.css'` would be hoisted
+ * by Astro into the page's first-paint stylesheet.
+ */
+const Styles = () => <link rel="stylesheet" href={cssHref} precedence="app" />;
 
 type Mode = 'idle' | 'edit' | 'discard';
 

@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 // The settings app: /settings (members), /settings/members, /settings/tokens,
 // /settings/integrations, /settings/sales. Each section loads on its own
 // when shown; the org is the current one ($org).
@@ -8,7 +9,7 @@ import { $currentOrg, $org, $user } from '../../lib/stores';
 import { Integrations } from './integrations';
 import { Members, type SectionProps } from './members';
 import { Sales } from './sales';
-import './settings.css';
+import cssHref from './settings.css?url';
 import { Tokens } from './tokens';
 
 interface Tab {
@@ -38,6 +39,9 @@ function SettingsApp({ ctx }: AppProps) {
 
   return (
     <div className="set">
+      {/* The app's stylesheet, a file of its own that React 19 puts in <head>: a plain
+          `import './settings.css'` would be hoisted by Astro into the page's stylesheet. */}
+      <link rel="stylesheet" href={cssHref} precedence="app" />
       <nav className="set__tabs" aria-label="Settings">
         <ul>
           {tabs.map((t) => (
