@@ -7,6 +7,7 @@
 // ./live.ts.
 import { useStore } from '@nanostores/react';
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { preinit } from 'react-dom';
 import { api, ApiError } from '../../lib/api';
 import { reactApp, type AppProps } from '../../lib/react-app';
 import { $currentOrg } from '../../lib/stores';
@@ -28,6 +29,10 @@ import {
   type Status,
 } from './model';
 import cssHref from './runs.css?url';
+
+// Load the stylesheet as soon as the bundle is (on the sidebar's hover prefetch), so
+// that the first render, which waits for it (<link precedence> below), does not.
+preinit(cssHref, { as: 'style', precedence: 'app' });
 
 const filters: readonly (Status | 'all')[] = ['open', 'redriven', 'discarded', 'all'];
 
@@ -66,10 +71,10 @@ function RunsApp({ ctx }: AppProps) {
   const forbidden = member || (state.error instanceof ApiError && state.error.status === 403);
   if (forbidden)
     return (
-      <>
+      <div className="runs">
         <Styles />
         <NotAllowed />
-      </>
+      </div>
     );
 
   const first = state.loading && !state.items;
@@ -119,7 +124,8 @@ function RunsApp({ ctx }: AppProps) {
           {state.items?.length ? (
             <ul className="runs__list">
               {state.items.map((d) => (
-                <li key={d.id}>
+                // A reload starts each letter afresh (its notices were about the previous one).
+                <li key={`${d.id}/${filter}/${attempt}`}>
                   <Letter d={d} onChanged={onChanged} />
                 </li>
               ))}
@@ -159,7 +165,7 @@ function Letter({ d, onChanged }: { d: DeadLetter; onChanged: (d: DeadLetter, me
         body: input === undefined ? undefined : { input },
       });
       const next = toDeadLetter(data) ?? { ...d, status: 'redriven' as const };
-      const msg = `${name} is running again${next.redriveRunId ? ` (run ${short(next.redriveRunId)})` : ''}.`;
+      const msg = `${name} is running again.`;
       setDone(msg);
       setMode('idle');
       onChanged(next, msg);
@@ -236,7 +242,7 @@ function Letter({ d, onChanged }: { d: DeadLetter; onChanged: (d: DeadLetter, me
         </pre>
       </details>
 
-      {d.status === 'redriven' && d.redriveRunId && !done && (
+      {d.status === 'redriven' && d.redriveRunId && (
         <p className="runs__muted runs__after">
           Re-driven as run <code>{d.redriveRunId}</code>.
         </p>
@@ -425,8 +431,6 @@ function failure(e: unknown, what: string): string {
   }
   return `We couldn’t ${what}. Please try again.`;
 }
-
-const short = (id: string) => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
 
 function Icon({ d, size = 16, className }: { d: string[]; size?: number; className?: string }): ReactNode {
   return (

@@ -212,7 +212,8 @@ describe('the runs app', () => {
     const post = calls.find((c) => c.method === 'POST')!;
     expect(post.body).toEqual({ input: [{ lead_id: 'L2' }] });
     expect(el.querySelector('.runs__badge')?.textContent).toBe('Re-driven');
-    expect(el.querySelector('.notice--success')?.textContent).toContain('Lead follow-ups is running again (run new-run-…)');
+    expect(el.querySelector('.notice--success')?.textContent).toContain('Lead follow-ups is running again.');
+    expect(el.querySelector('.runs__after code')?.textContent).toBe('new-run-123456789');
     expect(button(el, 'Re-drive')).toBeUndefined();
     await act(async () => mod.unmount());
   });

@@ -4,6 +4,7 @@
 // when shown; the org is the current one ($org).
 import { useStore } from '@nanostores/react';
 import type { ComponentType } from 'react';
+import { preinit } from 'react-dom';
 import { reactApp, type AppProps } from '../../lib/react-app';
 import { $currentOrg, $org, $user } from '../../lib/stores';
 import { Integrations } from './integrations';
@@ -11,6 +12,10 @@ import { Members, type SectionProps } from './members';
 import { Sales } from './sales';
 import cssHref from './settings.css?url';
 import { Tokens } from './tokens';
+
+// Load the stylesheet as soon as the bundle is (on the sidebar's hover prefetch), so
+// that the first render, which waits for it (<link precedence> below), does not.
+preinit(cssHref, { as: 'style', precedence: 'app' });
 
 interface Tab {
   path: string;

@@ -245,7 +245,7 @@ function TokenRow({ t, orgId, onRevoked }: { t: Token; orgId: string; onRevoked:
     <li className="set__item">
       <div className="set__token">
         <span className="set__avatar set__avatar--key" aria-hidden="true">
-          <Icon d={['M15 7a4 4 0 1 1-3.9 4.9L3 20v-3h2v-2h2l1.1-1.1', 'M16 8h.01']} />
+          <Icon d={['M21 2l-2 2m-7.61 7.61a5.5 5.5 0 1 1-7.778 7.778 5.5 5.5 0 0 1 7.777-7.777zm0 0L15.5 7.5m0 0l3 3L22 7l-3-3m-3.5 3.5L19 4']} />
         </span>
         <div className="set__who">
           <p className="set__name" id={`${id}-name`}>
