@@ -26,8 +26,8 @@ describe('the apps', () => {
     const el = document.createElement('div');
     document.body.append(el);
     await act(async () => mod.mount(el, ctx(id)));
-    expect(el.querySelector('.placeholder')).not.toBeNull();
-    expect(el.querySelector('[role="status"]')).not.toBeNull(); // its skeleton
+    // Loading, each app shows a skeleton (role=status) for its content.
+    expect(el.querySelector('[role="status"]')).not.toBeNull();
     await act(async () => mod.update?.({ ...ctx(id), path: '/x' }));
     await act(async () => mod.unmount());
     expect(el.innerHTML).toBe('');

@@ -18,7 +18,14 @@ import { ProposalList } from './Proposals';
 import { SectionCard } from './SectionCard';
 import { authorLabel, VersionDetail, VersionList } from './Versions';
 import { formatDateTime, formatWhen, guessKind, parseBriefSchema, sectionTitle, fieldTitle, type Brief, type SectionSpec } from './vocab';
-import './brief.css';
+import { preinit } from 'react-dom';
+import cssHref from './brief.css?url';
+
+// The app's stylesheet is a file of its own, loaded with the bundle (on the
+// sidebar's hover prefetch) and put in <head> by React 19 (<link precedence>
+// below): a plain CSS import would be hoisted by Astro into the page's
+// first-paint stylesheet.
+preinit(cssHref, { as: 'style', precedence: 'app' });
 
 export type Route =
   | { view: 'overview' }
@@ -274,4 +281,13 @@ function Overview({
   );
 }
 
-export const { mount, update, unmount } = reactApp(BriefApp);
+function BriefAppWithStyles(props: AppProps) {
+  return (
+    <>
+      <link rel="stylesheet" href={cssHref} precedence="app" />
+      <BriefApp {...props} />
+    </>
+  );
+}
+
+export const { mount, update, unmount } = reactApp(BriefAppWithStyles);

@@ -1,1 +1,0 @@
-import{j as r}from"./react.DQUsmUFg.js";import{r as e,A as o}from"./ui.C6H2Neaa.js";import"./lib.JW7iUZih.js";function t(p){return r.jsx(o,{name:"Brief",children:"Your Universal Brief: who you serve, what you offer and where you're heading. Every other app starts from it."})}const{mount:s,update:u,unmount:m}=e(t);export{s as mount,m as unmount,u as update};

@@ -1,1 +1,0 @@
-import{j as t}from"./react.DQUsmUFg.js";import{r as o,A as r}from"./ui.C6H2Neaa.js";import"./lib.JW7iUZih.js";function e(n){return t.jsx(r,{name:"Co-pilot",children:"Talk through your business with the Strategy Co-pilot. It turns your answers into your Universal Brief."})}const{mount:u,update:a,unmount:m}=o(e);export{u as mount,m as unmount,a as update};

@@ -1,1 +1,0 @@
-import{j as t}from"./react.DQUsmUFg.js";import{r as o,A as e}from"./ui.C6H2Neaa.js";import"./lib.JW7iUZih.js";function p(r){return t.jsx(e,{name:"Notifications",children:"What happened while you were away."})}const{mount:m,update:s,unmount:u}=o(p);export{m as mount,u as unmount,s as update};

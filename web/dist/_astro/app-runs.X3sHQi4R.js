@@ -1,1 +1,0 @@
-import{j as o}from"./react.DQUsmUFg.js";import{r as n,A as r}from"./ui.C6H2Neaa.js";import"./lib.JW7iUZih.js";function e(t){return o.jsx(r,{name:"Runs",children:"The background work Xentri does for you (publishing, follow-ups, Brief generation) and how each run went."})}const{mount:a,update:i,unmount:m}=n(e);export{a as mount,m as unmount,i as update};

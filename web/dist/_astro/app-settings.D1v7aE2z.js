@@ -1,1 +1,0 @@
-import{j as t}from"./react.DQUsmUFg.js";import{r as n,A as r}from"./ui.C6H2Neaa.js";import"./lib.JW7iUZih.js";function o(e){return t.jsx(r,{name:"Settings",children:"Your organisation, its members and its integrations."})}const{mount:a,update:m,unmount:u}=n(o);export{a as mount,u as unmount,m as update};

@@ -1,1 +1,0 @@
-import{j as t}from"./react.DQUsmUFg.js";import{r as e,A as r}from"./ui.C6H2Neaa.js";import"./lib.JW7iUZih.js";function p(i){return t.jsx(r,{name:"Site",children:"Edit your website's pages, preview a draft and publish it."})}const{mount:s,update:m,unmount:u}=e(p);export{s as mount,u as unmount,m as update};
