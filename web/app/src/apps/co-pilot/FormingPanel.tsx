@@ -7,7 +7,8 @@ export function FormingPanel({ forming, latestTurn }: { forming: Forming; latest
   const { sections, filled, total } = forming;
   const pct = total ? Math.round((filled / total) * 100) : 0;
   return (
-    <aside className="cp-panel card" aria-labelledby="cp-panel-title">
+    // It scrolls on its own: focusable, so a keyboard can scroll it too.
+    <aside className="cp-panel card" aria-labelledby="cp-panel-title" tabIndex={0}>
       <div className="cp-panel__head">
         <h2 id="cp-panel-title">Your Brief is forming</h2>
         {total > 0 && (
