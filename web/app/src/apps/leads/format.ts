@@ -44,6 +44,7 @@ export function formatMoney(m: Money, opts: MoneyFormat = {}): string {
   if (opts.compact) {
     if (Math.abs(major) >= 100_000) {
       o.notation = 'compact';
+      o.minimumFractionDigits = 0;
       o.maximumFractionDigits = 1;
     } else {
       o.maximumFractionDigits = 0;
@@ -103,15 +104,17 @@ export function parseAmount(text: string, currency: string): number | null {
   if (!s) return text.trim() ? NaN : null;
   if (!/^\d[\d.,]*$/.test(s)) return NaN;
   const digits = fractionDigits(currency);
-  const m = /^(.*)[.,](\d+)$/.exec(s);
+  const m = /^(.*)([.,])(\d+)$/.exec(s);
   let whole = s;
   let frac = '';
-  if (m && m[2]!.length <= digits) {
+  if (m && m[3]!.length <= digits) {
     whole = m[1]!;
-    frac = m[2]!;
-  } else if (m && m[2]!.length !== 3) {
+    frac = m[3]!;
+    if (whole.includes(m[2]!)) return NaN; // "12.345.6": the decimal mark cannot group too
+  } else if (m && m[3]!.length !== 3) {
     return NaN; // "12.5" yen, "12.345" euros: not a grouping, not a decimal
   }
+  if (/[.,]/.test(whole) && !/^\d{1,3}([.,]\d{3})+$/.test(whole)) return NaN; // groups of three
   whole = whole.replace(/[.,]/g, '');
   if (!/^\d+$/.test(whole)) return NaN;
   const n = Number(whole) * 10 ** digits + Number(frac.padEnd(digits, '0') || 0);

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { ApiError } from '../../lib/api';
 import { onEvent } from '../../lib/live';
 import * as data from './data';
+import { debounce } from './filters';
 import { emptyBoard, reduce, STATUS_LABEL, STATUSES, type Board, type Filters, type Lead, type LeadStatus } from './model';
 
 export interface Notice {
@@ -84,12 +85,8 @@ export function useBoard(filters: Filters, signal: AbortSignal, ev: BoardEvents)
   }, [signal]);
 
   // The summary again, once a burst of events or moves has settled.
-  const summaryTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const refreshSummary = useCallback(() => {
-    clearTimeout(summaryTimer.current);
-    summaryTimer.current = setTimeout(() => void loadSummary(), SUMMARY_DELAY);
-  }, [loadSummary]);
-  useEffect(() => () => clearTimeout(summaryTimer.current), []);
+  const refreshSummary = useMemo(() => debounce(() => void loadSummary(), SUMMARY_DELAY), [loadSummary]);
+  useEffect(() => () => refreshSummary.cancel(), [refreshSummary]);
 
   // The filters changed (or a reload): everything, afresh.
   useEffect(() => {
