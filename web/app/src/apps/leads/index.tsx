@@ -144,6 +144,9 @@ function LeadsApp({ ctx }: AppProps) {
           <p className="leads-muted">
             Enquiries from your website's contact form land in New on their own. Add the ones you hear about elsewhere, then drag them along as they move.
           </p>
+          <button type="button" className="button" onClick={() => setCreating(true)}>
+            Add your first lead
+          </button>
         </div>
       )}
       {total === 0 && filtered && (

@@ -305,6 +305,22 @@ describe('the leads board', () => {
     expect(calls.map((c) => `${c.method} ${c.url.pathname}`).sort()).toEqual([`GET /api/v1/leads/${ids.dee}`, 'GET /api/v1/leads/summary']);
   });
 
+  it('reloads the board once for a burst of events (an import), instead of reading each lead', async () => {
+    await mount();
+    calls = [];
+    for (let i = 0; i < 20; i++) {
+      const id = `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`;
+      db.set(id, { id, name: `Imported ${i}`, source: 'import', status: 'new', version: 1 });
+      await act(async () => live.emit({ type: 'xentri.lead.created.v1', payload: { lead_id: id, source: 'import', status: 'new' } } as never));
+    }
+    await settle(300);
+    const got = calls.map((c) => c.url.pathname);
+    expect(got.filter((p) => p === '/api/v1/leads')).toHaveLength(5);
+    expect(got.filter((p) => p === '/api/v1/leads/summary')).toHaveLength(1);
+    expect(got.filter((p) => /\/api\/v1\/leads\/0/.test(p))).toHaveLength(0);
+    expect(names('new')).toHaveLength(22);
+  });
+
   it('moves a card someone else moved, live', async () => {
     await mount();
     db.set(ids.ada, { ...db.get(ids.ada)!, status: 'won', version: 2 });

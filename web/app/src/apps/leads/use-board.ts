@@ -31,6 +31,10 @@ export interface BoardEvents {
 }
 
 const SUMMARY_DELAY = 250;
+/** Events are read together when they come this close. */
+const EVENT_DELAY = 100;
+/** More leads than this in one burst: reload the board. */
+const BURST = 12;
 
 export function useBoard(filters: Filters, signal: AbortSignal, ev: BoardEvents): BoardApi {
   const [board, dispatch] = useReducer(reduce, undefined, emptyBoard);
@@ -112,21 +116,35 @@ export function useBoard(filters: Filters, signal: AbortSignal, ev: BoardEvents)
     [signal],
   );
 
-  // Live: what the events name, nothing more.
+  // Live: what the events name, nothing more. A burst (an import) reloads
+  // the board once instead of reading every lead.
+  const named = useRef(new Set<string>());
+  const readNamed = useMemo(
+    () =>
+      debounce(() => {
+        const leads = [...named.current];
+        named.current.clear();
+        if (leads.length > BURST) {
+          refreshSummary.cancel(); // the reload reads it
+          bump();
+        } else for (const id of leads) if (!ref.current.pending[id]) void refreshLead(id);
+      }, EVENT_DELAY),
+    [refreshLead, refreshSummary],
+  );
   useEffect(() => {
-    const offCreated = onEvent('xentri.lead.created.v1', (e) => {
-      void refreshLead(e.payload.lead_id);
+    const note = (id: string) => {
+      named.current.add(id);
+      readNamed();
       refreshSummary();
-    });
-    const offUpdated = onEvent('xentri.lead.updated.v1', (e) => {
-      if (!ref.current.pending[e.payload.lead_id]) void refreshLead(e.payload.lead_id);
-      refreshSummary();
-    });
+    };
+    const offCreated = onEvent('xentri.lead.created.v1', (e) => note(e.payload.lead_id));
+    const offUpdated = onEvent('xentri.lead.updated.v1', (e) => note(e.payload.lead_id));
     return () => {
       offCreated();
       offUpdated();
+      readNamed.cancel();
     };
-  }, [refreshLead, refreshSummary]);
+  }, [readNamed, refreshSummary]);
 
   const move = useCallback(
     async (id: string, to: LeadStatus, extra: { lostReason?: string; note?: string } = {}): Promise<boolean> => {
