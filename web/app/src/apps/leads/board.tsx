@@ -93,7 +93,7 @@ export function BoardView({ board, focusRequest, onMove, onLoadMore, onRetry, an
   };
 
   return (
-    <div className="leads-board" ref={root} aria-describedby={HELP_ID}>
+    <div className="leads-board" ref={root}>
       <p id={HELP_ID} className="visually-hidden">
         Arrow keys move between leads. Shift and the left or right arrow moves a lead to the previous or next stage. Enter opens it.
       </p>
@@ -131,12 +131,20 @@ export function BoardView({ board, focusRequest, onMove, onLoadMore, onRetry, an
               <h2 id={headingId} className="leads-col__title">
                 <span className="leads-col__dot" aria-hidden="true" />
                 {STATUS_LABEL[status]}
-                <span className="leads-col__count" aria-label={formatCount(count)}>
+                <span className="leads-col__count" aria-hidden="true">
                   {count}
                 </span>
+                <span className="visually-hidden">, {formatCount(count)}</span>
               </h2>
               <p className="leads-col__value" title={fullValue || undefined}>
-                {value ? <span aria-label={fullValue}>{value}</span> : <span className="leads-col__novalue">No value yet</span>}
+                {value ? (
+                  <>
+                    <span aria-hidden="true">{value}</span>
+                    <span className="visually-hidden">Worth {fullValue}</span>
+                  </>
+                ) : (
+                  <span className="leads-col__novalue">No value yet</span>
+                )}
               </p>
             </header>
             {col.state === 'error' && col.ids.length === 0 ? (
@@ -230,7 +238,15 @@ function CardView({ card, href, tabbable, pending, dragging, onKeyDown, onFocus,
       }}
       onDragEnd={onDragEnd}
     >
-      <a className="lead-card__link" href={href} data-card-link={card.id} tabIndex={tabbable ? 0 : -1} onFocus={onFocus} draggable={false}>
+      <a
+        className="lead-card__link"
+        href={href}
+        data-card-link={card.id}
+        tabIndex={tabbable ? 0 : -1}
+        aria-describedby={HELP_ID}
+        onFocus={onFocus}
+        draggable={false}
+      >
         <span className="lead-card__name">{card.name}</span>
         {sub && <span className="lead-card__sub">{sub}</span>}
         {card.status === 'lost' && card.lost_reason && <span className="lead-card__reason">Lost: {card.lost_reason}</span>}

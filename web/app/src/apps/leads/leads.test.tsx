@@ -167,9 +167,15 @@ describe('the leads board', () => {
     expect(el.querySelectorAll('[role="status"][aria-label="Loading leads"]')).toHaveLength(5);
     open();
     await settle();
-    expect([...el.querySelectorAll('.leads-col__title')].map((h) => h.textContent)).toEqual(['New2', 'Contacted0', 'Qualified0', 'Won1', 'Lost0']);
-    expect(column('new').querySelector('.leads-col__value')?.textContent).toBe('€1,200');
-    expect(column('won').querySelector('.leads-col__value')?.textContent).toBe('$25,000');
+    expect([...el.querySelectorAll('.leads-col__title')].map((h) => h.textContent)).toEqual([
+      'New2, 2 leads',
+      'Contacted0, 0 leads',
+      'Qualified0, 0 leads',
+      'Won1, 1 lead',
+      'Lost0, 0 leads',
+    ]);
+    expect(column('new').querySelector('.leads-col__value [aria-hidden]')?.textContent).toBe('€1,200');
+    expect(column('won').querySelector('.leads-col__value')?.textContent).toBe('$25,000Worth $25,000');
     expect(column('contacted').querySelector('.leads-col__value')?.textContent).toBe('No value yet');
     expect(names('new')).toEqual(['Ada Lovelace', 'Bob Moog']);
     expect(el.querySelector('.leads-total')?.textContent).toBe('3 leads · Open €1,200');
@@ -301,7 +307,7 @@ describe('the leads board', () => {
     await act(async () => live.emit(event));
     await settle(300);
     expect(names('new')).toEqual(['Dee Hock', 'Ada Lovelace', 'Bob Moog']);
-    expect(column('new').querySelector('.leads-col__value')?.textContent).toBe('€1,700');
+    expect(column('new').querySelector('.leads-col__value [aria-hidden]')?.textContent).toBe('€1,700');
     expect(calls.map((c) => `${c.method} ${c.url.pathname}`).sort()).toEqual([`GET /api/v1/leads/${ids.dee}`, 'GET /api/v1/leads/summary']);
   });
 
