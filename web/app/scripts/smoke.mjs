@@ -60,7 +60,7 @@ try {
   await signup.getByLabel('Business name').fill('Smoke Bakery');
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL(`${base}/leads/42`);
-  await page.locator('.app-root[data-app="leads"] .placeholder').waitFor();
+  await page.locator('.app-root[data-app="leads"] .leads-board').waitFor();
   check((await heading()) === 'Leads', 'back at the deep link, the leads app mounted');
   check((await page.locator('#user-email').textContent()) === email, 'the header shows the user');
   check((await page.locator('#org-switcher option:checked').textContent()) === 'Smoke Bakery', 'the org switcher shows the new org');

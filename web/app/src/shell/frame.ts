@@ -3,6 +3,7 @@
 import { apps, homeApp } from '../apps/registry';
 import { ApiError, EXPIRES_KEY } from '../lib/api';
 import { loadSession } from '../lib/auth';
+import { announceNewLeads, startLive } from '../lib/live';
 import { $org, $session, $toasts, dismissToast } from '../lib/stores';
 import { bindLogin, bindSignup } from './auth-view';
 import { mountHeader } from './header';
@@ -64,6 +65,8 @@ function start(): void {
 
   mountToasts(byId('toasts'));
   sidebarKeys(nav);
+  startLive();
+  announceNewLeads();
 
   const router = new Router({
     apps,

@@ -1,1 +1,0 @@
-import{j as e}from"./react.TlKpLJ0M.js";import{r as o,A as r}from"./ui.qZqchVbG.js";import"./lib.B9hlYbjj.js";function t(n){return e.jsx(r,{name:"Leads",children:"Every enquiry in one place, with the follow-ups Xentri schedules for you."})}const{mount:a,update:i,unmount:m}=o(t);export{a as mount,m as unmount,i as update};

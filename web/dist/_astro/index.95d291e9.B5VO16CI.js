@@ -1,1 +1,0 @@
-const s="/_astro/copilot.B-iPCn-F.css",c="/_astro/brief.G8zCJ52v.css",r="/_astro/notifications.DFGbcYFK.css",t="/_astro/runs.rB_nrQd3.css",o="/_astro/settings.D2IBrO1F.css";export{c as a,r as b,s as c,t as d,o as e};
