@@ -93,7 +93,9 @@ export function BoardView({ board, focusRequest, onMove, onLoadMore, onRetry, an
   };
 
   return (
-    <div className="leads-board" ref={root}>
+    // The board scrolls sideways on a narrow screen: a focusable region, so
+    // a keyboard can scroll it even when a column has no card to focus.
+    <div className="leads-board" ref={root} role="region" aria-label="Leads by stage" tabIndex={0}>
       <p id={HELP_ID} className="visually-hidden">
         Arrow keys move between leads. Shift and the left or right arrow moves a lead to the previous or next stage. Enter opens it.
       </p>
