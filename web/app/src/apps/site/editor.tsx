@@ -32,6 +32,7 @@ const NO_ERRORS: PlacedErrors = { page: {}, blocks: {} };
 export function PageEditor({ pageId }: { pageId: string }) {
   const { site } = useSite();
   const [page, setPage] = useState<Page | null>(null);
+  const [loads, setLoads] = useState(0);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [attempt, setAttempt] = useState(0);
   const [siblings, setSiblings] = useState<Page[]>([]);
@@ -41,7 +42,10 @@ export function PageEditor({ pageId }: { pageId: string }) {
     setLoadError(null);
     api
       .get('/api/v1/pages/{pageID}', { path: { pageID: pageId }, signal: abort.signal })
-      .then(({ data }) => setPage(data))
+      .then(({ data }) => {
+        setPage(data);
+        setLoads((n) => n + 1);
+      })
       .catch((err) => !abort.signal.aborted && setLoadError(err));
     api
       .get('/api/v1/sites/{siteID}/pages', { path: { siteID: site.id }, query: { limit: 100 }, signal: abort.signal })
@@ -64,8 +68,8 @@ export function PageEditor({ pageId }: { pageId: string }) {
     );
   }
   if (!page || page.id !== pageId) return <Skeleton lines={6} label="Loading the page" />;
-  // Keyed by version: loading the latest (after a conflict) starts the editor afresh.
-  return <Editor key={`${page.id}@${page.version}`} initial={page} siblings={siblings} onReload={() => setAttempt((n) => n + 1)} />;
+  // Keyed by load: loading the latest (after a conflict) starts the editor afresh.
+  return <Editor key={`${page.id}#${loads}`} initial={page} siblings={siblings} onReload={() => setAttempt((n) => n + 1)} />;
 }
 
 function Editor({ initial, siblings, onReload }: { initial: Page; siblings: Page[]; onReload: () => void }) {
