@@ -110,7 +110,6 @@ function FieldInput({ field: f, path, draft, ctx }: { field: Field; path: PathPa
           error={error}
           placeholder="29.00"
           className="st-field--short"
-          hint={str(draft[f.currencyKey]) ? `In ${str(draft[f.currencyKey]).toUpperCase()}` : undefined}
         />
       );
     case 'currency':
@@ -199,7 +198,9 @@ function ListField({
   };
   const moveItem = (i: number, d: number) => {
     set(move(items, i, d));
-    requestAnimationFrame(() => document.getElementById(`${id}-${i + d}-${d < 0 ? 'up' : 'down'}`)?.focus());
+    const to = i + d;
+    const dir = (d < 0 && to > 0) || (d > 0 && to >= items.length - 1) ? 'up' : 'down';
+    requestAnimationFrame(() => document.getElementById(`${id}-${to}-${dir}`)?.focus());
   };
   return (
     <fieldset className="st-fieldset st-list" id={id} tabIndex={-1}>

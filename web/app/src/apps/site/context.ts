@@ -33,6 +33,8 @@ export interface SiteCtx {
   /** Bumped when releases change (a publish went live, a rollback): views that list them reload. */
   releasesTick: number;
   bumpReleases: () => void;
+  /** The page editor says whether it holds unsaved changes (a publish would leave them out). */
+  setUnsaved: (unsaved: boolean) => void;
   /** Who an author ("user:{id}") is, in words. */
   author: (a: string) => string;
 }

@@ -92,6 +92,13 @@ function Editor({ initial, siblings, onReload }: { initial: Page; siblings: Page
 
   const dirty = useMemo(() => !samePage(state, baseline), [state, baseline]);
 
+  // The site's Publish button warns that unsaved changes would not be in it.
+  const { setUnsaved } = useSite();
+  useEffect(() => {
+    setUnsaved(dirty);
+    return () => setUnsaved(false);
+  }, [dirty, setUnsaved]);
+
   // Move the focus once the DOM has what it should land on.
   useEffect(() => {
     if (!focusAfter) return;
@@ -145,7 +152,10 @@ function Editor({ initial, siblings, onReload }: { initial: Page; siblings: Page
   const moveBlock = (i: number, d: number) => {
     const b = state.blocks[i];
     setState((s) => ({ ...s, blocks: move(s.blocks, i, d) }));
-    if (b) setFocusAfter(`${b.key}-move-${d < 0 ? 'up' : 'down'}`);
+    // The focus stays on the button pressed, or on the other one when that one is now disabled (at an end).
+    const to = i + d;
+    const dir = (d < 0 && to > 0) || (d > 0 && to >= state.blocks.length - 1) ? 'up' : 'down';
+    if (b) setFocusAfter(`${b.key}-move-${dir}`);
   };
 
   const removeBlock = (key: string) => {
@@ -509,14 +519,19 @@ function BlockCard({
           </div>
         )}
         {block.cites && block.cites.length > 0 && (
-          <p className="st-cites st-small">
-            <Icon name="sparkles" size={14} /> Drafted from your Brief: {block.cites.join(', ')}
+          <p className="st-cites st-small" title={block.cites.join(', ')}>
+            <Icon name="sparkles" size={14} /> Drafted from your Brief: {citeWords(block.cites)}
           </p>
         )}
         <BlockForm blockKey={block.key} type={block.type} draft={block.draft} errors={placed.fields} onChange={onChange} pathsList={pathsList} />
       </div>
     </li>
   );
+}
+
+/** "identity.business_name", "offerings.products" -> "business name, products". */
+export function citeWords(cites: string[]): string {
+  return [...new Set(cites.map((c) => (c.split('.').pop() ?? c).replace(/_/g, ' ')))].join(', ');
 }
 
 /** The summary's lines, in the page's order: each links to its input. */

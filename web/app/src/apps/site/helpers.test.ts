@@ -114,3 +114,10 @@ describe('uploads', () => {
     expect(progress).toEqual([0.5, 1]);
   });
 });
+
+describe('cites', () => {
+  it('names the Brief fields in words', async () => {
+    const { citeWords } = await import('./editor');
+    expect(citeWords(['identity.business_name', 'offerings.products', 'contact.phone'])).toBe('business name, products, phone');
+  });
+});

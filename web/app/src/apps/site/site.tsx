@@ -11,7 +11,7 @@ import { authorName } from './format';
 import { linkFresh, sitemapOrigin } from './preview';
 import { initialPublish, isWatching, pollDelay, publishHeadline, publishReducer, stepStates, type PublishState } from './publish';
 import { href, type Route } from './routes';
-import { Icon } from './ui';
+import { Confirm, Icon } from './ui';
 
 type SiteRoute = Exclude<Route, { view: 'sites' } | { view: 'not-found' }>;
 
@@ -26,6 +26,7 @@ export function SiteView({ ctx, route, children }: { ctx: AppContext; route: Sit
   const [releasesTick, setReleasesTick] = useState(0);
   const [members, setMembers] = useState<ReadonlyMap<string, string>>(new Map());
   const [behindNumber, setBehindNumber] = useState<number | null>(null);
+  const [unsaved, setUnsaved] = useState(false);
   const user = useStore($user);
   const previewPromise = useRef<Promise<PreviewLink> | null>(null);
   const previewRef = useRef<PreviewLink | null>(null);
@@ -193,6 +194,7 @@ export function SiteView({ ctx, route, children }: { ctx: AppContext; route: Sit
         learnAddress: () => learnAddress(false),
         releasesTick,
         bumpReleases: () => setReleasesTick((n) => n + 1),
+        setUnsaved,
         author: (a: string) => authorName(a, user?.id, members),
       },
     [site, reloadSite, ctx.navigate, publish, startPublish, previewLink, preview, publicOrigin, learnAddress, releasesTick, user?.id, members],
@@ -227,7 +229,7 @@ export function SiteView({ ctx, route, children }: { ctx: AppContext; route: Sit
   return (
     <SiteContext.Provider value={value}>
       <div className="st-stack">
-        <SiteHeader view={route.view} behindNumber={behindNumber} />
+        <SiteHeader view={route.view} behindNumber={behindNumber} unsaved={unsaved} />
         {children}
       </div>
     </SiteContext.Provider>
@@ -248,8 +250,9 @@ function Breadcrumb({ name }: { name?: string }) {
   );
 }
 
-function SiteHeader({ view, behindNumber }: { view: SiteRoute['view']; behindNumber: number | null }) {
+function SiteHeader({ view, behindNumber, unsaved }: { view: SiteRoute['view']; behindNumber: number | null; unsaved: boolean }) {
   const { site, preview, publicOrigin, publish, startPublish } = useSite();
+  const [asking, setAsking] = useState(false);
   const busy = publish.phase === 'starting' || isWatching(publish);
   const address = publicOrigin ? publicOrigin.replace(/^https?:\/\//, '') : site.slug;
   const tabs = [
@@ -291,12 +294,24 @@ function SiteHeader({ view, behindNumber }: { view: SiteRoute['view']; behindNum
               <Icon name="external" size={14} />
             </a>
           )}
-          <button type="button" className="button button--primary" onClick={startPublish} disabled={busy}>
+          <button type="button" className="button button--primary" onClick={() => (unsaved ? setAsking(true) : startPublish())} disabled={busy}>
             {busy ? 'Publishing…' : 'Publish'}
           </button>
         </div>
       </div>
       <PublishPanel state={publish} behindNumber={behindNumber} />
+      <Confirm
+        open={asking}
+        title="Publish without your unsaved changes?"
+        confirmLabel="Publish anyway"
+        onConfirm={() => {
+          setAsking(false);
+          startPublish();
+        }}
+        onCancel={() => setAsking(false)}
+      >
+        <p>This page has changes you have not saved. A publish takes the pages as they were last saved: save first to include them.</p>
+      </Confirm>
       <nav className="st-tabs" aria-label="Site sections">
         {tabs.map((t) => (
           <a key={t.id} href={t.to} aria-current={t.current ? 'page' : undefined} className="st-tab">
