@@ -73,7 +73,7 @@ export function PageEditor({ pageId }: { pageId: string }) {
 }
 
 function Editor({ initial, siblings, onReload }: { initial: Page; siblings: Page[]; onReload: () => void }) {
-  const { site } = useSite();
+  const { site, setUnsaved } = useSite();
   const [page, setPage] = useState<Page>(initial);
   const [baseline, setBaseline] = useState<EditorPage>(() => editorPage(initial));
   const [state, setState] = useState<EditorPage>(baseline);
@@ -93,7 +93,6 @@ function Editor({ initial, siblings, onReload }: { initial: Page; siblings: Page
   const dirty = useMemo(() => !samePage(state, baseline), [state, baseline]);
 
   // The site's Publish button warns that unsaved changes would not be in it.
-  const { setUnsaved } = useSite();
   useEffect(() => {
     setUnsaved(dirty);
     return () => setUnsaved(false);

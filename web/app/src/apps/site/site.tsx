@@ -95,6 +95,8 @@ export function SiteView({ ctx, route, children }: { ctx: AppContext; route: Sit
   // absolute URLs (the live one when published, else the drafts', which
   // needs a page to render).
   const learning = useRef(false);
+  const publicOriginRef = useRef<string | null>(null);
+  publicOriginRef.current = publicOrigin;
   const learnAddress = useCallback(
     (fromLive: boolean) => {
       if (learning.current || publicOriginRef.current) return;
@@ -114,8 +116,6 @@ export function SiteView({ ctx, route, children }: { ctx: AppContext; route: Sit
     },
     [siteId, previewLink, ctx.signal],
   );
-  const publicOriginRef = useRef<string | null>(null);
-  publicOriginRef.current = publicOrigin;
   const live = Boolean(site?.live_release_id);
   useEffect(() => {
     if (live) learnAddress(true);
