@@ -115,9 +115,9 @@ export function Schedules() {
               <li key={s.id} className="st-schedule">
                 <div>
                   <strong>{dateTime(s.publish_at)}</strong>
-                  <span className="st-muted st-small"> · {relativeTime(s.publish_at)}</span>
                   <div className="st-muted st-small">
-                    {Object.keys(s.pins).length} {Object.keys(s.pins).length === 1 ? 'page' : 'pages'} as they were {relativeTime(s.created_at)}
+                    {relativeTime(s.publish_at)} · {Object.keys(s.pins).length} {Object.keys(s.pins).length === 1 ? 'page' : 'pages'} as saved{' '}
+                    {relativeTime(s.created_at)}
                   </div>
                 </div>
                 <button type="button" className="button button--ghost" onClick={() => setCancelling(s)} aria-label={`Cancel the publish of ${dateTime(s.publish_at)}`}>
