@@ -133,6 +133,9 @@ func ifMatchOf(r *http.Request, what string) (int, error) {
 		return 0, nil
 	}
 	s := strings.TrimSuffix(strings.TrimPrefix(raw, `"v`), `"`)
+	// A site's ETag also names its live release ("v3.01a2..."), so a
+	// publish changes what a GET revalidates; the edit is based on v3.
+	s, _, _ = strings.Cut(s, ".")
 	n, err := strconv.Atoi(s)
 	if !strings.HasPrefix(raw, `"v`) || !strings.HasSuffix(raw, `"`) || err != nil || n < 1 || strconv.Itoa(n) != s {
 		return 0, &services.Error{Code: services.Invalid, Message: `If-Match must be the ETag of a ` + what + ` version, such as "v3" (with the quotes).`,

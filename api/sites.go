@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/jackc/pgx/v5"
@@ -35,7 +36,14 @@ func (h *Sites) Routes(r chi.Router) {
 }
 
 func respondSite(w http.ResponseWriter, status int, s brand.Site) {
-	w.Header().Set("ETag", versionETag(s.Version))
+	etag := versionETag(s.Version)
+	if s.LiveReleaseID != nil {
+		// A publish or rollback moves the live release without a new
+		// version: the ETag names it too, so a revalidating GET sees the
+		// change. If-Match takes either form back.
+		etag = strings.TrimSuffix(etag, `"`) + "." + s.LiveReleaseID.String() + `"`
+	}
+	w.Header().Set("ETag", etag)
 	respond(w, status, s, Meta{})
 }
 

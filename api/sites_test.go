@@ -107,3 +107,31 @@ func TestSiteAndPageRoutes(t *testing.T) {
 	wantProblem(t, call("POST", "/pages/"+home.ID.String()+"/versions/9/restore", nil, nil), http.StatusNotFound)
 	wantProblem(t, call("PUT", "/pages/"+uuid.NewString(), edit, map[string]string{"If-Match": `"v1"`}), http.StatusNotFound)
 }
+
+// TestASitesETagNamesItsLiveRelease: a publish or rollback moves the live
+// release without a new version, so the ETag names the release too: a GET
+// revalidating with the old ETag gets the new site, and If-Match takes the
+// new form back.
+func TestASitesETagNamesItsLiveRelease(t *testing.T) {
+	t.Parallel()
+	b := setupCore(t)
+	owner := b.signUp(t, "site-etag")
+	org := owner.orgID.String()
+	call := func(method, path string, body any, header map[string]string) result {
+		return b.do(t, req{method: method, path: "/api/v1" + path, token: owner.token, org: org, body: body, header: header})
+	}
+	site := decodeData[brand.Site](t, call("POST", "/sites", map[string]any{"name": "ETag " + uuid.NewString()[:8]}, nil))
+	release, _ := victimRelease(t, b.d, owner.orgID, site.ID.String())
+	res := call("GET", "/sites/"+site.ID.String(), nil, map[string]string{"If-None-Match": `"v1"`})
+	etag := `"v1.` + release + `"`
+	if res.status != http.StatusOK || res.header.Get("ETag") != etag {
+		t.Fatalf("GET after a publish, revalidating v1: %d ETag %s, want 200 with %s", res.status, res.header.Get("ETag"), etag)
+	}
+	if res := call("GET", "/sites/"+site.ID.String(), nil, map[string]string{"If-None-Match": etag}); res.status != http.StatusNotModified {
+		t.Fatalf("GET with the current ETag: %d, want 304", res.status)
+	}
+	res = call("PUT", "/sites/"+site.ID.String(), map[string]any{"name": "Renamed"}, map[string]string{"If-Match": etag})
+	if res.status != http.StatusOK || res.header.Get("ETag") != `"v2.`+release+`"` {
+		t.Fatalf("PUT with the live-release ETag: %d %s", res.status, res.body)
+	}
+}

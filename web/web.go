@@ -18,6 +18,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -33,8 +34,11 @@ import (
 //go:embed all:dist
 var dist embed.FS
 
-// Handler serves the embedded shell.
-func Handler() http.Handler {
+// Handler serves the embedded shell. uploadOrigins are the origins the
+// browser may send files to besides the shell's own (the object store that
+// media uploads are presigned for, such as http://127.0.0.1:9123): the
+// page's Content-Security-Policy allows them in connect-src.
+func Handler(uploadOrigins ...string) http.Handler {
 	root, err := fs.Sub(dist, "dist")
 	if err != nil {
 		panic(err) // the directory is embedded: cannot happen
@@ -43,7 +47,19 @@ func Handler() http.Handler {
 	if err != nil {
 		panic("web: the embedded shell is broken (run make web): " + err.Error())
 	}
+	h.csp = policyWith(uploadOrigins)
 	return h
+}
+
+// policyWith is contentSecurityPolicy with connect-src widened to origins.
+func policyWith(origins []string) string {
+	extra := ""
+	for _, o := range origins {
+		if o != "" && !strings.ContainsAny(o, " ;'\"") {
+			extra += " " + o
+		}
+	}
+	return strings.Replace(contentSecurityPolicy, "connect-src 'self'", "connect-src 'self'"+extra, 1)
 }
 
 // Cache policies.
@@ -73,6 +89,7 @@ type file struct {
 type handler struct {
 	files map[string]*file
 	index *file
+	csp   string // the page's Content-Security-Policy
 }
 
 // newHandler reads every file of a built shell. Precompressed .gz siblings
@@ -145,7 +162,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, f *file) {
 		hdr.Set("Cache-Control", cacheRevalidate)
 	}
 	if strings.HasPrefix(f.ctype, "text/html") {
-		hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+		hdr.Set("Content-Security-Policy", cmp.Or(h.csp, contentSecurityPolicy))
 		hdr.Set("Referrer-Policy", "same-origin")
 		hdr.Set("X-Frame-Options", "DENY")
 	}

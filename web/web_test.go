@@ -268,3 +268,15 @@ func TestEmbeddedShell(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadOriginsAreAllowedToConnect: the object store media uploads go
+// to is in the page's connect-src, and nothing else is added.
+func TestUploadOriginsAreAllowedToConnect(t *testing.T) {
+	h := Handler("http://127.0.0.1:9123", "bad origin; script-src *")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	csp := rec.Header().Get("Content-Security-Policy")
+	if !strings.Contains(csp, "connect-src 'self' http://127.0.0.1:9123;") || strings.Contains(csp, "script-src *") {
+		t.Fatalf("Content-Security-Policy = %q", csp)
+	}
+}

@@ -265,7 +265,14 @@ const idempotencyStaleAfter = 2 * time.Minute
 // callers must show (api.Config).
 func apiConfig(cfg config.Config, d *deps, log zerolog.Logger, reg *prometheus.Registry) (api.Config, error) {
 	c := probeConfig(cfg, d, log, reg)
-	c.Web = web.Handler()
+	// The shell's page may send media uploads to the object store, which
+	// they are presigned for.
+	var uploads []string
+	if d.blob != nil {
+		u := d.blob.Client().EndpointURL()
+		uploads = append(uploads, u.Scheme+"://"+u.Host)
+	}
+	c.Web = web.Handler(uploads...)
 	link := workflowLink(cfg)
 	// Publishing: the site-publish workflow runs in the worker; the API
 	// queues publishes, rolls back and schedules, with the worker's

@@ -2,6 +2,7 @@ package brand
 
 import (
 	"context"
+	"path"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -111,7 +112,7 @@ func (p *Preview) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h["Content-Security-Policy"] = sitePolicy
+	h["Content-Security-Policy"] = previewPolicy
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		h.Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -209,7 +210,8 @@ func (p *Preview) media(ctx context.Context, orgID uuid.UUID, used map[uuid.UUID
 	idPart, name, _ := strings.Cut(rest, "/")
 	id, err := uuid.Parse(idPart)
 	m, ok := used[id]
-	if err != nil || !ok || name != m.Filename || p.Objects == nil {
+	// Pages link the release's copy, named as MediaPath cleans the name.
+	if err != nil || !ok || name != path.Base(MediaPath(previewRelease, id, m.Filename)) || p.Objects == nil {
 		return []byte("not found"), "text/plain; charset=utf-8", http.StatusNotFound, nil
 	}
 	body, _, err := p.Objects.Get(ctx, MediaKey(orgID, id, m.Filename))

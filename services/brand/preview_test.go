@@ -52,6 +52,9 @@ func TestADraftPreviewIsSignedExpiresAndIsNeverIndexed(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Not published yet") || !strings.Contains(body, `content="noindex`) {
 		t.Fatalf("the preview of the home page: %d\n%.400s", res.StatusCode, body)
 	}
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'self'") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("the preview's CSP %q: want no script and framing by the shell's own origin only", csp)
+	}
 	for header, want := range map[string]string{"X-Robots-Tag": "noindex, nofollow", "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"} {
 		if got := res.Header.Get(header); got != want {
 			t.Errorf("%s = %q, want %q", header, got, want)

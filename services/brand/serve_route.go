@@ -83,6 +83,9 @@ var (
 	textPlain       = []string{"text/plain; charset=utf-8"}
 	textHTML        = []string{"text/html; charset=utf-8"}
 	sitePolicy      = []string{"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"}
+	// previewPolicy is sitePolicy for the drafts, which the shell's site
+	// editor shows in a frame of its own origin.
+	previewPolicy = []string{"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"}
 )
 
 // releaseAssetsDir holds a release's own assets, _r/{release_id}/...: the

@@ -1473,7 +1473,7 @@ export interface paths {
         };
         /**
          * One site (scope site:read)
-         * @description Answered with `ETag: "v{version}"`, which PUT takes back in If-Match.
+         * @description Answered with `ETag: "v{version}"`, or `"v{version}.{live_release_id}"` once published (a publish or rollback changes it without a new version), which PUT takes back in If-Match.
          */
         get: operations["getSite"];
         /**

@@ -1,1 +1,0 @@
-const s="/_astro/copilot.B-iPCn-F.css",c="/_astro/brief.G8zCJ52v.css",r="/_astro/leads.B8lAbXor.css",o="/_astro/notifications.DFGbcYFK.css",t="/_astro/runs.rB_nrQd3.css",a="/_astro/settings.D2IBrO1F.css";export{c as a,r as b,s as c,o as d,t as e,a as f};
