@@ -75,14 +75,14 @@ try {
   check(true, 'hovering Site fetched its bundle');
   await page.locator('a[data-app="site"]').click();
   await page.waitForURL(`${base}/site`);
-  await page.locator('.app-root[data-app="site"] .placeholder').waitFor();
+  await page.locator('.app-root[data-app="site"] > *').waitFor();
   check((await heading()) === 'Site', 'the site app mounted');
   check((await focused()) === 'outlet-title', 'the focus is on the heading');
   check(bundles.filter((b) => b === 'app-site').length === 1, 'its bundle loaded once');
 
   step = 'refresh and back';
   await page.reload();
-  await page.locator('.app-root[data-app="site"] .placeholder').waitFor();
+  await page.locator('.app-root[data-app="site"] > *').waitFor();
   check((await heading()) === 'Site', 'a refresh keeps the app');
   await page.goBack();
   await page.waitForURL(`${base}/leads/42`);
