@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -113,7 +114,14 @@ func (h *Workflows) status(w http.ResponseWriter, r *http.Request, t tenant) {
 		writeError(w, r, err)
 		return
 	}
-	st, err := h.Automation.Status(r.Context(), t.m.OrgID, chi.URLParam(r, "*"))
+	// A workflow id holds slashes (site-publish/{id}); a client may send
+	// them encoded (%2F), which the router leaves as they came.
+	id, err := url.PathUnescape(chi.URLParam(r, "*"))
+	if err != nil {
+		writeError(w, r, services.Errorf(services.NotFound, "No such workflow: the id is not a valid path."))
+		return
+	}
+	st, err := h.Automation.Status(r.Context(), t.m.OrgID, id)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -222,6 +222,11 @@ func TestASiteFromTheBriefIsPublishedServedAndFeedsTheCRM(t *testing.T) {
 		t.Fatalf("hook site.publish: %d %s", hooked.status, hooked.raw)
 	}
 	waitCompleted(t, run, auth, "site-publish/"+site.ID.String())
+	// The same status with the id's slashes encoded, as a generic client
+	// escapes a path parameter.
+	if res := call(t, "GET", run.url("/api/v1/workflows/"+url.PathEscape("site-publish/"+site.ID.String())), "", auth); res.status != http.StatusOK {
+		t.Fatalf("GET /workflows/site-publish%%2F{id}: %d %s", res.status, res.raw)
+	}
 	releases = decodeData[[]brand.Release](t, do("GET", "/sites/"+site.ID.String()+"/releases", "", http.StatusOK))
 	if len(releases) != 3 || !releases[0].Live || releases[0].Trigger != "hook" {
 		t.Fatalf("releases after the hook's publish: %+v", releases)
