@@ -320,7 +320,7 @@ func (p *Publisher) Render(ctx context.Context, orgID, releaseID uuid.UUID) (act
 			out = renderedOf(files)
 			return nil
 		}
-		in, err := p.renderInput(ctx, q, rel)
+		in, media, err := p.renderInput(ctx, q, rel)
 		if err != nil {
 			return err
 		}
@@ -335,8 +335,8 @@ func (p *Publisher) Render(ctx context.Context, orgID, releaseID uuid.UUID) (act
 			}
 		}
 		manifest := append([]File{}, files...)
-		for id, m := range in.Media {
-			manifest = append(manifest, File{Path: MediaPath(releaseID.String(), id, m.Filename), ContentType: m.ContentType, Size: mediaSize(rel, id)})
+		for _, m := range media {
+			manifest = append(manifest, File{Path: MediaPath(releaseID.String(), m.ID, m.Filename), ContentType: m.ContentType, Size: m.Size})
 		}
 		sortFiles(manifest)
 		raw, err := json.Marshal(manifest)
@@ -355,15 +355,16 @@ func (p *Publisher) Render(ctx context.Context, orgID, releaseID uuid.UUID) (act
 	return out, nil
 }
 
-// renderInput reads back what a release's snapshot pinned.
-func (p *Publisher) renderInput(ctx context.Context, q *dbsqlc.Queries, rel dbsqlc.SiteRelease) (RenderInput, error) {
+// renderInput reads back what a release's snapshot pinned, and the media
+// it copies in.
+func (p *Publisher) renderInput(ctx context.Context, q *dbsqlc.Queries, rel dbsqlc.SiteRelease) (RenderInput, []ReleaseMedia, error) {
 	var (
 		site  Site
 		pins  []PinnedPage
 		media []ReleaseMedia
 	)
 	if err := errors.Join(json.Unmarshal(rel.Site, &site), json.Unmarshal(rel.Pages, &pins), json.Unmarshal(rel.Media, &media)); err != nil {
-		return RenderInput{}, fmt.Errorf("release %s: %w", rel.ID, err)
+		return RenderInput{}, nil, fmt.Errorf("release %s: %w", rel.ID, err)
 	}
 	byPage := map[string]int{}
 	for _, pin := range pins {
@@ -371,9 +372,9 @@ func (p *Publisher) renderInput(ctx context.Context, q *dbsqlc.Queries, rel dbsq
 	}
 	pages, err := pinnedPages(ctx, q, rel.OrgID, rel.SiteID, byPage)
 	if err != nil {
-		return RenderInput{}, err
+		return RenderInput{}, nil, err
 	}
-	return renderInputOf(site, rel.ID.String(), p.SiteURL, pages, media), nil
+	return renderInputOf(site, rel.ID.String(), p.SiteURL, pages, media), media, nil
 }
 
 // renderInputOf is what Render takes for a site's pages as release
@@ -388,17 +389,6 @@ func renderInputOf(site Site, releaseID string, siteURL func(string) string, pag
 		base = siteURL(site.Slug)
 	}
 	return RenderInput{Site: site, ReleaseID: releaseID, BaseURL: base, Pages: pages, Media: files}
-}
-
-func mediaSize(rel dbsqlc.SiteRelease, id uuid.UUID) int64 {
-	var media []ReleaseMedia
-	_ = json.Unmarshal(rel.Media, &media)
-	for _, m := range media {
-		if m.ID == id {
-			return m.Size
-		}
-	}
-	return 0
 }
 
 func sortFiles(files []File) {
