@@ -112,11 +112,7 @@ func (h *Events) stream(w http.ResponseWriter, r *http.Request, t tenant) {
 				}
 			}
 		}()
-		every := h.Keepalive
-		if every <= 0 {
-			every = defaultKeepalive
-		}
-		tick := time.NewTicker(every)
+		tick := keepaliveTicker(h.Keepalive)
 		defer tick.Stop()
 		for {
 			select {

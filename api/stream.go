@@ -26,6 +26,15 @@ type CopilotEvents interface {
 // proxies and the browser keep the connection open.
 const defaultKeepalive = 15 * time.Second
 
+// keepaliveTicker ticks every interval (defaultKeepalive when zero): when an
+// idle stream sends its comment.
+func keepaliveTicker(every time.Duration) *time.Ticker {
+	if every <= 0 {
+		every = defaultKeepalive
+	}
+	return time.NewTicker(every)
+}
+
 // stream answers GET /copilot/sessions/{sessionID}/stream: the session's
 // live events as server-sent events (turn.started, fact, reply,
 // session.ended), until the client goes away, the session ends or the
@@ -81,11 +90,7 @@ func (h *Copilot) stream(w http.ResponseWriter, r *http.Request, t tenant) {
 			sse.event("", brief.EventSessionEnded, brief.SessionEnded{Status: status})
 			return
 		}
-		every := h.Keepalive
-		if every <= 0 {
-			every = defaultKeepalive
-		}
-		tick := time.NewTicker(every)
+		tick := keepaliveTicker(h.Keepalive)
 		defer tick.Stop()
 		for {
 			select {
