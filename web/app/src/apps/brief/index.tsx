@@ -18,14 +18,7 @@ import { ProposalList } from './Proposals';
 import { SectionCard } from './SectionCard';
 import { authorLabel, VersionDetail, VersionList } from './Versions';
 import { formatDateTime, formatWhen, guessKind, parseBriefSchema, sectionTitle, fieldTitle, type Brief, type SectionSpec } from './vocab';
-import { preinit } from 'react-dom';
-import cssHref from './brief.css?url';
-
-// The app's stylesheet is a file of its own, loaded with the bundle (on the
-// sidebar's hover prefetch) and put in <head> by React 19 (<link precedence>
-// below): a plain CSS import would be hoisted by Astro into the page's
-// first-paint stylesheet.
-preinit(cssHref, { as: 'style', precedence: 'app' });
+import stylesheet from './brief.css?url';
 
 export type Route =
   | { view: 'overview' }
@@ -281,13 +274,4 @@ function Overview({
   );
 }
 
-function BriefAppWithStyles(props: AppProps) {
-  return (
-    <>
-      <link rel="stylesheet" href={cssHref} precedence="app" />
-      <BriefApp {...props} />
-    </>
-  );
-}
-
-export const { mount, update, unmount } = reactApp(BriefAppWithStyles);
+export const { mount, update, unmount } = reactApp(BriefApp, { stylesheet });

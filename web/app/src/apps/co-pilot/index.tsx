@@ -14,14 +14,7 @@ import { FinishProgress } from './Finish';
 import { FormingPanel } from './FormingPanel';
 import { open, send, start, type Opened, type Session, type SessionSummary } from './session';
 import { Transcript } from './Transcript';
-import { preinit } from 'react-dom';
-import cssHref from './copilot.css?url';
-
-// The app's stylesheet is a file of its own, loaded with the bundle (on the
-// sidebar's hover prefetch) and put in <head> by React 19 (<link precedence>
-// below): a plain CSS import would be hoisted by Astro into the page's
-// first-paint stylesheet.
-preinit(cssHref, { as: 'style', precedence: 'app' });
+import stylesheet from './copilot.css?url';
 
 const RESUMED_OPENING = 'Welcome back. Here is where we left off; carry on whenever you are ready.';
 
@@ -245,13 +238,4 @@ function Chat({
   );
 }
 
-function CopilotAppWithStyles(props: AppProps) {
-  return (
-    <>
-      <link rel="stylesheet" href={cssHref} precedence="app" />
-      <CopilotApp {...props} />
-    </>
-  );
-}
-
-export const { mount, update, unmount } = reactApp(CopilotAppWithStyles);
+export const { mount, update, unmount } = reactApp(CopilotApp, { stylesheet });

@@ -14,13 +14,7 @@ import { useDebounced } from './filters';
 import { defaultCurrency, formatValues } from './format';
 import { STATUSES, matchesFilters, toCard, type Filters, type Lead, type LeadStatus } from './model';
 import { useBoard, type Notice } from './use-board';
-import { preinit } from 'react-dom';
-import cssHref from './leads.css?url';
-
-// The app's stylesheet is a file of its own, loaded with the bundle and put
-// in <head> by React 19 (<link precedence> below): a plain CSS import would
-// be hoisted by Astro into the page's first-paint stylesheet.
-preinit(cssHref, { as: 'style', precedence: 'app' });
+import stylesheet from './leads.css?url';
 
 /** The search waits for a pause in typing. */
 export const SEARCH_DELAY = 300;
@@ -298,13 +292,4 @@ function LiveBadge({ status, onRefresh }: { status: string; onRefresh: () => voi
   );
 }
 
-function LeadsAppWithStyles(props: AppProps) {
-  return (
-    <>
-      <link rel="stylesheet" href={cssHref} precedence="app" />
-      <LeadsApp {...props} />
-    </>
-  );
-}
-
-export const { mount, update, unmount } = reactApp(LeadsAppWithStyles);
+export const { mount, update, unmount } = reactApp(LeadsApp, { stylesheet });

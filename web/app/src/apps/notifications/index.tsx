@@ -5,7 +5,6 @@
 // live updates plug in at ./live.ts. The unread count (the bell's badge) is
 // exported from ./unread.ts and ./use-unread-count.ts.
 import { useCallback, useEffect, useReducer, useRef, useState, type ReactNode } from 'react';
-import { preinit } from 'react-dom';
 import { api, ApiError } from '../../lib/api';
 import { reactApp, type AppProps } from '../../lib/react-app';
 import { InlineError, Skeleton } from '../../lib/ui';
@@ -22,12 +21,9 @@ import {
   unreadIn,
   type Notice,
 } from './model';
-import cssHref from './notifications.css?url';
+import stylesheet from './notifications.css?url';
 import { adjustUnreadCount, refreshUnreadCount, setUnreadCount } from './unread';
 
-// Load the stylesheet as soon as the bundle is (on the sidebar's hover prefetch), so
-// that the first render, which waits for it (<link precedence> below), does not.
-preinit(cssHref, { as: 'style', precedence: 'app' });
 
 export { $unreadCount, fetchUnreadCount, refreshUnreadCount } from './unread';
 export { useUnreadCount } from './use-unread-count';
@@ -114,9 +110,6 @@ function NotificationsApp({ ctx }: AppProps) {
 
   return (
     <section className="ntf" aria-labelledby="ntf-heading">
-      {/* The app's stylesheet, a file of its own that React 19 puts in <head>: a plain
-          `import './notifications.css'` would be hoisted by Astro into the page's stylesheet. */}
-      <link rel="stylesheet" href={cssHref} precedence="app" />
       <h2 id="ntf-heading" className="visually-hidden">
         {unreadOnly ? 'Unread notifications' : 'All notifications'}
       </h2>
@@ -319,4 +312,4 @@ const RefreshIcon = ({ spinning }: { spinning?: boolean }) => (
   </Svg>
 );
 
-export const { mount, update, unmount } = reactApp(NotificationsApp);
+export const { mount, update, unmount } = reactApp(NotificationsApp, { stylesheet });

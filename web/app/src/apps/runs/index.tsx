@@ -7,7 +7,6 @@
 // ./live.ts.
 import { useStore } from '@nanostores/react';
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
-import { preinit } from 'react-dom';
 import { api, ApiError } from '../../lib/api';
 import { reactApp, type AppProps } from '../../lib/react-app';
 import { $currentOrg } from '../../lib/stores';
@@ -28,11 +27,8 @@ import {
   type DeadLetter,
   type Status,
 } from './model';
-import cssHref from './runs.css?url';
+import stylesheet from './runs.css?url';
 
-// Load the stylesheet as soon as the bundle is (on the sidebar's hover prefetch), so
-// that the first render, which waits for it (<link precedence> below), does not.
-preinit(cssHref, { as: 'style', precedence: 'app' });
 
 const filters: readonly (Status | 'all')[] = ['open', 'redriven', 'discarded', 'all'];
 
@@ -72,7 +68,6 @@ function RunsApp({ ctx }: AppProps) {
   if (forbidden)
     return (
       <div className="runs">
-        <Styles />
         <NotAllowed />
       </div>
     );
@@ -80,7 +75,6 @@ function RunsApp({ ctx }: AppProps) {
   const first = state.loading && !state.items;
   return (
     <section className="runs" aria-labelledby="runs-heading">
-      <Styles />
       <div className="runs__intro">
         <h2 id="runs-heading" className="runs__heading">
           Failed runs
@@ -139,12 +133,6 @@ function RunsApp({ ctx }: AppProps) {
   );
 }
 
-/**
- * The app's stylesheet, as a file of its own that React 19 puts in <head>
- * (once, whoever renders it). A plain `import './runs.css'` would be hoisted
- * by Astro into the page's first-paint stylesheet.
- */
-const Styles = () => <link rel="stylesheet" href={cssHref} precedence="app" />;
 
 type Mode = 'idle' | 'edit' | 'discard';
 
@@ -454,4 +442,4 @@ function Icon({ d, size = 16, className }: { d: string[]; size?: number; classNa
   );
 }
 
-export const { mount, update, unmount } = reactApp(RunsApp);
+export const { mount, update, unmount } = reactApp(RunsApp, { stylesheet });

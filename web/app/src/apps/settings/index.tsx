@@ -4,18 +4,14 @@
 // when shown; the org is the current one ($org).
 import { useStore } from '@nanostores/react';
 import type { ComponentType } from 'react';
-import { preinit } from 'react-dom';
 import { reactApp, type AppProps } from '../../lib/react-app';
 import { $currentOrg, $org, $user } from '../../lib/stores';
 import { Integrations } from './integrations';
 import { Members, type SectionProps } from './members';
 import { Sales } from './sales';
-import cssHref from './settings.css?url';
+import stylesheet from './settings.css?url';
 import { Tokens } from './tokens';
 
-// Load the stylesheet as soon as the bundle is (on the sidebar's hover prefetch), so
-// that the first render, which waits for it (<link precedence> below), does not.
-preinit(cssHref, { as: 'style', precedence: 'app' });
 
 interface Tab {
   path: string;
@@ -44,9 +40,6 @@ function SettingsApp({ ctx }: AppProps) {
 
   return (
     <div className="set">
-      {/* The app's stylesheet, a file of its own that React 19 puts in <head>: a plain
-          `import './settings.css'` would be hoisted by Astro into the page's stylesheet. */}
-      <link rel="stylesheet" href={cssHref} precedence="app" />
       <nav className="set__tabs" aria-label="Settings">
         <ul>
           {tabs.map((t) => (
@@ -76,4 +69,4 @@ function SettingsApp({ ctx }: AppProps) {
   );
 }
 
-export const { mount, update, unmount } = reactApp(SettingsApp);
+export const { mount, update, unmount } = reactApp(SettingsApp, { stylesheet });

@@ -2,7 +2,6 @@
 // Routes (routes.ts): /site, /site/{siteId}, /site/{siteId}/pages/{pageId},
 // /site/{siteId}/releases, /site/{siteId}/settings.
 import { reactApp, type AppProps } from '../../lib/react-app';
-import type { AppContext } from '../../shell/types';
 import { PageEditor } from './editor';
 import { PagesView } from './pages';
 import { ReleasesView } from './releases';
@@ -10,7 +9,7 @@ import { parseRoute } from './routes';
 import { SettingsView } from './settings';
 import { SiteView } from './site';
 import { SitesView } from './sites';
-import cssUrl from './site.css?url';
+import stylesheet from './site.css?url';
 
 function SiteApp({ ctx }: AppProps) {
   const route = parseRoute(ctx.path);
@@ -45,28 +44,4 @@ function SiteApp({ ctx }: AppProps) {
   }
 }
 
-// The app's stylesheet loads when the app mounts, not with the frame: Astro
-// would link a CSS file imported here from the page itself, on first paint.
-let sheet: Promise<void> | null = null;
-function stylesheet(url: string): Promise<void> {
-  sheet ??= new Promise<void>((resolve) => {
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = url;
-    link.dataset.app = 'site';
-    link.addEventListener('load', () => resolve());
-    link.addEventListener('error', () => resolve()); // unstyled beats nothing
-    setTimeout(resolve, import.meta.env.MODE === 'test' ? 0 : 3000);
-    document.head.append(link);
-  });
-  return sheet;
-}
-
-const app = reactApp(SiteApp);
-
-export async function mount(el: HTMLElement, ctx: AppContext): Promise<void> {
-  await stylesheet(cssUrl);
-  if (ctx.signal.aborted) return; // left before the styles came
-  app.mount(el, ctx);
-}
-export const { update, unmount } = app;
+export const { mount, update, unmount } = reactApp(SiteApp, { stylesheet });

@@ -1,1 +1,0 @@
-const s="/_astro/copilot.B-iPCn-F.css",c="/_astro/brief.G8zCJ52v.css",r="/_astro/site.CvibrzFT.css",t="/_astro/leads.B8lAbXor.css",o="/_astro/notifications.DFGbcYFK.css",a="/_astro/runs.rB_nrQd3.css",n="/_astro/settings.D2IBrO1F.css";export{c as a,r as b,s as c,t as d,o as e,a as f,n as g};
