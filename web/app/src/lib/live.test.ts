@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SystemEvent } from '../generated/events';
-import { announceNewLeads, createLive, matches, streamURL, type EventSourceLike, type LiveDeps } from './live';
+import { announceNewLeads, createLive, matches, onEvents, streamURL, type EventSourceLike, type LiveDeps } from './live';
 import { $org, $session, $toasts, dismissToast } from './stores';
 
 /** A fake EventSource: the test opens, fails and feeds it. */
@@ -292,5 +292,71 @@ describe('announceNewLeads', () => {
     expect($toasts.get().map((t) => t.message)).toEqual(['New lead']);
     off();
     stop();
+  });
+});
+
+describe('onEvents', () => {
+  const followup = (id: string): SystemEvent<'xentri.followup.scheduled.v1'> => ({
+    ...leadCreated('l1', id),
+    type: 'xentri.followup.scheduled.v1',
+    payload: { lead_id: 'l1', followup_id: 'f1', due_at: '2025-06-02T10:00:00Z', step: 1, channel: 'email' },
+  });
+
+  it('calls once for a burst of matching events, again for the next burst, never for others', () => {
+    vi.useFakeTimers();
+    try {
+      const { live, sources } = setup();
+      signIn();
+      const stop = live.start();
+      const fn = vi.fn();
+      const off = onEvents(['xentri.lead.created.v1', 'xentri.followup.scheduled.v1'], fn, 300, live);
+      const s = sources[0]!;
+      s.opened();
+      s.emit(leadCreated('l1'));
+      s.emit(followup('ev-f1'));
+      vi.advanceTimersByTime(200);
+      s.emit(leadCreated('l2'));
+      expect(fn).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(100);
+      expect(fn).toHaveBeenCalledTimes(1); // 300 ms after the first of the burst
+      vi.advanceTimersByTime(1000);
+      expect(fn).toHaveBeenCalledTimes(1);
+      s.emit({ ...leadCreated('l3'), type: 'xentri.lead.updated.v1' } as never);
+      vi.advanceTimersByTime(1000);
+      expect(fn).toHaveBeenCalledTimes(1);
+      s.emit(leadCreated('l4'));
+      vi.advanceTimersByTime(300);
+      expect(fn).toHaveBeenCalledTimes(2);
+      off();
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a steady stream still calls every interval, and a stop drops the pending call', () => {
+    vi.useFakeTimers();
+    try {
+      const { live, sources } = setup();
+      signIn();
+      const stop = live.start();
+      const fn = vi.fn();
+      const off = onEvents(['xentri.lead.'], fn, 300, live);
+      const s = sources[0]!;
+      for (let i = 0; i < 10; i++) {
+        s.emit(leadCreated(`l${i}`));
+        vi.advanceTimersByTime(100);
+      }
+      expect(fn).toHaveBeenCalledTimes(3); // at 300, 600 and 900 ms: not starved as a debounce would be
+      s.emit(leadCreated('last'));
+      off();
+      vi.advanceTimersByTime(1000);
+      s.emit(leadCreated('after'));
+      vi.advanceTimersByTime(1000);
+      expect(fn).toHaveBeenCalledTimes(3);
+      stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -254,6 +254,29 @@ export const onEvent = live.onEvent;
 export const $liveStatus = live.$status;
 export const $lastEvent = live.$last;
 
+/** How long onEvents gathers a burst of events into one call, in ms. */
+export const BURST_MS = 300;
+
+/**
+ * onEvents calls fn once for a burst of events matching any of patterns,
+ * for what only needs to know that something is stale (a list to reload):
+ * the first event arms a timer of ms, the ones before it fires join that
+ * call. Unlike a debounce, a steady stream still calls fn every ms. The
+ * returned stop unsubscribes and drops a pending call.
+ */
+export function onEvents(patterns: readonly EventPattern[], fn: () => void, ms = BURST_MS, source: Pick<Live, 'onEvent'> = live): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const fire = () => {
+    timer = undefined;
+    fn();
+  };
+  const offs = patterns.map((p) => source.onEvent(p, () => void (timer ??= setTimeout(fire, ms))));
+  return () => {
+    clearTimeout(timer);
+    for (const off of offs) off();
+  };
+}
+
 /**
  * announceNewLeads raises "New lead: {name}" wherever the user is, for the
  * leads others add (the website form, a teammate, an import): the event

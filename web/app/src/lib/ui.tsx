@@ -2,8 +2,9 @@
 // (src/styles/shell.css). Seed §6.G: skeletons for primary content, inline
 // errors with a retry; toasts ($toasts) only for notices that block nothing.
 import { useStore } from '@nanostores/react';
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from './api';
+import { onEvents, type EventPattern } from './live';
 import { $currentOrg, $user } from './stores';
 
 /** Skeleton lines standing in for content that is loading. */
@@ -61,6 +62,24 @@ export function useQuery<T>(load: (signal: AbortSignal) => Promise<T>, deps: unk
   }, [...deps, attempt]);
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, retry };
+}
+
+/**
+ * useLiveEvents calls onStale once for each burst of live events matching
+ * patterns (lib/live.ts onEvents), while the component is mounted. A new
+ * onStale on every render does not resubscribe: the latest one is called.
+ *
+ *   useLiveEvents(['xentri.workflow.failed.v1'], () => setAttempt((n) => n + 1));
+ */
+export function useLiveEvents(patterns: readonly EventPattern[], onStale: () => void): void {
+  const latest = useRef(onStale);
+  useEffect(() => {
+    latest.current = onStale;
+  });
+  // The same patterns in a new array (a literal each render) are the same subscription.
+  const key = patterns.join(' ');
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  useEffect(() => onEvents(patterns, () => latest.current()), [key]);
 }
 
 /**

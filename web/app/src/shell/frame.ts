@@ -8,7 +8,7 @@ import { $org, $session, $toasts, dismissToast } from '../lib/stores';
 import { bindLogin, bindSignup } from './auth-view';
 import { mountHeader } from './header';
 import { Router, type Route, type View } from './router';
-import { sidebarKeys } from './sidebar';
+import { sidebarKeys, unreadBadge } from './sidebar';
 import { mountToasts } from './toasts';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -65,6 +65,8 @@ function start(): void {
 
   mountToasts(byId('toasts'));
   sidebarKeys(nav);
+  const bell = nav.querySelector<HTMLElement>('a[data-app="notifications"]');
+  if (bell) unreadBadge(bell);
   startLive();
   announceNewLeads();
 

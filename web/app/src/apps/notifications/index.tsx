@@ -1,9 +1,10 @@
 /// <reference types="vite/client" />
 // The notifications app (/notifications, /notifications?unread=true): what
 // happened while the owner was away, newest first; mark one or all read; a
-// notification about a lead links to it. It loads on mount and on Refresh;
-// live updates plug in at ./live.ts. The unread count (the bell's badge) is
-// exported from ./unread.ts and ./use-unread-count.ts.
+// notification about a lead links to it. It loads on mount, on Refresh and
+// after a burst of live events that add notifications (./live.ts). The
+// unread count (the bell's badge) is exported from ./unread.ts and
+// ./use-unread-count.ts.
 import { useCallback, useEffect, useReducer, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../lib/api';
 import { reactApp, type AppProps } from '../../lib/react-app';

@@ -1,24 +1,13 @@
-// LIVE UPDATES HOOK POINT (notifications).
-//
-// lib/live.ts (the org's event stream, GET /api/v1/events/stream) is being
-// built in parallel; this app neither depends on it nor polls. It loads on
-// mount and on the Refresh button. When live.ts lands, make
-// useLiveNotifications subscribe to `staleOn` and call onStale (which
-// reloads the list and the unread count), e.g.:
-//
-//   export function useLiveNotifications(onStale: () => void) {
-//     useLiveEvents(staleOn, onStale);
-//   }
-//
-// Notifications have no event of their own: a high-value lead arrives with
-// xentri.lead.created.v1, a follow-up falls due with
-// xentri.followup.scheduled.v1 (services/sales).
-import type { EventType } from '../../lib/types';
+// Live updates of the notifications app: the list (and the unread count)
+// reloads once after a burst of the events that add notifications. The
+// frame's badge on the sidebar's Notifications link follows the same
+// events (shell/sidebar.ts unreadBadge).
+import { useLiveEvents } from '../../lib/ui';
+import { staleOn } from './unread';
 
-/** The events after which the notification list (and the unread count) may be stale. */
-export const staleOn: readonly EventType[] = ['xentri.lead.created.v1', 'xentri.followup.scheduled.v1'];
+export { staleOn };
 
-/** Calls onStale when a live event makes the list stale. A no-op until lib/live.ts exists. */
-export function useLiveNotifications(_onStale: () => void): void {
-  // Intentionally empty: see above.
+/** Calls onStale (a reload) once for each burst of the events in staleOn, while mounted. */
+export function useLiveNotifications(onStale: () => void): void {
+  useLiveEvents(staleOn, onStale);
 }

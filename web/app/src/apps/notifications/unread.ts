@@ -7,12 +7,21 @@
 //   void refreshUnreadCount();
 //
 // In React, useUnreadCount() (./use-unread-count.ts). The notifications app
-// keeps the store right as the user reads notifications here; live updates
-// (lib/live.ts, to come) should call refreshUnreadCount() on the events
-// listed in ./live.ts.
+// keeps the store right as the user reads notifications here; the frame's
+// badge (shell/sidebar.ts unreadBadge) reads it again after the events in
+// staleOn. This module must stay free of React: the frame imports it.
 import { atom } from 'nanostores';
 import { api } from '../../lib/api';
 import { $org } from '../../lib/stores';
+import type { EventType } from '../../lib/types';
+
+/**
+ * The events after which the notification list and the unread count may be
+ * stale. Notifications have no event of their own: services/sales adds one
+ * in the transaction that emits xentri.lead.created.v1 (a high-value lead)
+ * or xentri.followup.scheduled.v1 (a follow-up falls due).
+ */
+export const staleOn: readonly EventType[] = ['xentri.lead.created.v1', 'xentri.followup.scheduled.v1'];
 
 /** How many of the current org's notifications are unread; null until known. */
 export const $unreadCount = atom<number | null>(null);

@@ -3,8 +3,8 @@
 // failed workflow runs (dead letters), each with its cause, attempts and
 // input; re-drive it with the same input or an edited one, or discard it;
 // open it in Temporal UI. Owners and admins only (the API answers 403 to
-// members). It loads on mount and on Refresh; live updates plug in at
-// ./live.ts.
+// members). It loads on mount, on Refresh and after a burst of live
+// xentri.workflow.failed.v1 events (./live.ts).
 import { useStore } from '@nanostores/react';
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../lib/api';
@@ -35,7 +35,8 @@ const filters: readonly (Status | 'all')[] = ['open', 'redriven', 'discarded', '
 function RunsApp({ ctx }: AppProps) {
   const org = useStore($currentOrg);
   const filter = filterOf(ctx.search);
-  const [attempt, setAttempt] = useState(0);
+  const [attempt, setAttempt] = useState(0); // Refresh: reload, each letter afresh
+  const [stale, setStale] = useState(0); // a live event: reload, keeping an open editor or confirmation
   const [state, setState] = useState<{ loading: boolean; items?: DeadLetter[]; more?: boolean; error?: unknown }>({ loading: true });
   const [announce, setAnnounce] = useState('');
   const member = org?.role === 'member';
@@ -53,10 +54,10 @@ function RunsApp({ ctx }: AppProps) {
       (error) => !abort.signal.aborted && setState((s) => ({ ...s, loading: false, error })),
     );
     return () => abort.abort();
-  }, [filter, attempt, member]);
+  }, [filter, attempt, stale, member]);
 
   const refresh = useCallback(() => setAttempt((n) => n + 1), []);
-  useLiveRuns(refresh);
+  useLiveRuns(() => setStale((n) => n + 1));
 
   const setFilter = (f: Status | 'all') => ctx.navigate(f === 'open' ? ctx.base : `${ctx.base}?status=${f}`, { replace: true });
   const onChanged = (d: DeadLetter, message: string) => {
