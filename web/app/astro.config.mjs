@@ -34,7 +34,7 @@ const bundleNames = {
         // What the frame and the apps share (the stores, the API client): a
         // chunk of its own, so that a change to the frame alone does not
         // change every app's bundle (their hashes name what they import).
-        if (/\/node_modules\/nanostores\/|\/src\/lib\/(api|auth|live|stores|types)\.ts$|\/src\/generated\//.test(id)) return 'lib';
+        if (/\/node_modules\/nanostores\/|\/src\/lib\/(api|auth|live|stores|types)\.ts$|\/src\/apps\/notifications\/unread\.ts$|\/src\/generated\//.test(id)) return 'lib';
         return undefined;
       };
     },

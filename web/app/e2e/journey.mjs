@@ -1,0 +1,188 @@
+// The product's journey in the browser, as a business owner takes it: sign
+// up → a conversation with the co-pilot → finish → the Brief, grounded in
+// their words → a proposal accepted → a site from the Brief → publish →
+// the live site → a visitor's contact form → the lead on the board, live,
+// with a toast → dragged to won → its follow-ups end. Everything goes
+// through the shell's own controls; the API is read only to check what
+// the screen cannot show (the follow-up workflow's end).
+//
+// A screenshot of each stop is saved as journey-NN-name.png.
+
+const password = 'correct horse battery';
+
+// What the owner tells the co-pilot: a text, a pasted voice note, a
+// correction and how they sell (the rules engine reads each).
+const conversation = [
+  { text: "Hi, I'm Inês and I run Clay & Kiln, a pottery studio in Porto, Portugal. We opened in 2016 and there are 3 of us." },
+  {
+    voice: true,
+    text: 'so um we teach wheel throwing classes and we sell handmade mugs and bowls, mostly to beginners and local cafés. we don\'t do wholesale',
+  },
+  { text: 'Email hello@claykiln.pt or call +351 912 000 111. Our goal is to fill every evening class.' },
+  { text: 'We call back within a day, then after a week.' },
+];
+
+/**
+ * journey runs the whole path on a fresh browser context against url and
+ * returns what it checked. check(ok, what) records a failure without
+ * stopping; a missing element throws (the rest depends on it).
+ */
+export async function journey({ browser, url, shots, check }) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  // The browser logs an expected 401 (the first /me, signed out) itself.
+  page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && errors.push(m.text()));
+  page.on('pageerror', (e) => errors.push(e.message));
+  let n = 0;
+  const shot = (name) => page.screenshot({ path: `${shots}/journey-${String(++n).padStart(2, '0')}-${name}.png`, fullPage: true });
+  const heading = () => page.locator('#outlet-title').textContent();
+  const email = `owner-${Date.now()}@example.com`;
+  // The API as the signed-in owner (the page's cookies), in their org.
+  let orgId = '';
+  const apiGet = async (path) => {
+    if (!orgId) orgId = (await (await page.request.get(`${url}/api/v1/me`)).json()).data.orgs[0].id;
+    const res = await page.request.get(`${url}${path}`, { headers: { 'x-org-id': orgId } });
+    return { status: res.status(), body: await res.json() };
+  };
+
+  try {
+    // Sign up in the shell; the home app is the co-pilot.
+    await page.goto(`${url}/`);
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    const signup = page.locator('#view-signup');
+    await signup.getByLabel('Email').fill(email);
+    await signup.getByLabel('Password').fill(password);
+    await signup.getByLabel('Business name').fill('Clay & Kiln');
+    await signup.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL(`${url}/co-pilot`);
+    check((await heading()) === 'Co-pilot', 'signed up, the co-pilot is the first app');
+
+    // The conversation.
+    const copilot = page.locator('.app-root[data-app="co-pilot"]');
+    const box = copilot.getByRole('textbox');
+    await box.waitFor();
+    for (const [i, m] of conversation.entries()) {
+      if (m.voice) await copilot.getByRole('checkbox', { name: /voice/i }).check();
+      await box.fill(m.text);
+      await box.press('Enter');
+      // The reply: the turn is no longer in flight, the box is free again.
+      await copilot.locator('.cp-row--owner').nth(i).locator('.cp-owner-text').waitFor();
+      await copilot.locator('.cp-row--owner.cp-row--replied').nth(i).waitFor({ timeout: 30_000 });
+    }
+    const marks = await copilot.locator('.cp-owner-text mark').allTextContents();
+    check(marks.some((t) => t.includes('Clay & Kiln')) && marks.some((t) => t.includes('Porto')),
+      `the reply highlights the facts in the owner's words (${marks.slice(0, 6).join(' | ')})`);
+    const filled = await copilot.getByRole('progressbar', { name: 'Brief filled' }).getAttribute('aria-valuenow');
+    check(Number(filled) >= 6, `the Brief forms beside the chat: ${filled} fields filled`);
+    await shot('co-pilot');
+
+    // Finish: the co-pilot writes the Brief.
+    await copilot.getByRole('button', { name: 'Finish', exact: true }).click();
+    await copilot.getByRole('button', { name: 'Finish and write my Brief' }).click();
+    await copilot.getByRole('heading', { name: /Your Brief is ready/ }).waitFor({ timeout: 60_000 });
+    await shot('co-pilot-finished');
+    await copilot.getByRole('link', { name: 'Open your Brief' }).click();
+    await page.waitForURL(`${url}/brief`);
+
+    // The Brief, grounded: hovering a value shows the quote it came from.
+    const brief = page.locator('.app-root[data-app="brief"]');
+    const name = brief.locator('.bf-value--sourced', { hasText: 'Clay & Kiln' }).first();
+    await name.waitFor();
+    await name.hover();
+    const tip = brief.locator('.bf-tip:not([hidden])');
+    await tip.waitFor();
+    const quote = (await tip.locator('.bf-tip__quote').first().textContent()) ?? '';
+    check(quote.includes('Clay & Kiln'), `the business name shows the owner's quote: “${quote}”`);
+    const year = brief.locator('.bf-value--sourced', { hasText: '2016' });
+    check((await year.count()) > 0, 'the founding year is in the Brief, with its source');
+    await shot('brief');
+
+    // A proposal: the owner typed the year wrong by hand; the co-pilot,
+    // asked, proposes what they said, and they accept it.
+    await brief.getByRole('button', { name: 'Edit Identity' }).click();
+    const founded = brief.getByLabel(/Founded/i);
+    await founded.fill('2015');
+    await brief.getByRole('button', { name: /^Save/ }).click();
+    await brief.locator('.bf-value', { hasText: '2015' }).first().waitFor();
+    await brief.getByRole('button', { name: 'Ask the co-pilot about Identity' }).click();
+    await brief.getByRole('button', { name: 'Propose' }).click();
+    await page.waitForURL(`${url}/brief/proposals`);
+    const proposal = brief.locator('.bf-proposal').first();
+    await proposal.waitFor();
+    check(((await proposal.locator('.bf-proposed').allTextContents()).join(' ')).includes('2016'), 'the proposal brings back the year the owner said');
+    await shot('brief-proposal');
+    await proposal.getByRole('button', { name: /^Accept/ }).click();
+    await brief.getByText(/No proposed changes|Nothing waits/i).first().waitFor().catch(() => {});
+    const founded2 = (await apiGet('/api/v1/brief')).body.data?.data?.sections?.identity?.fields?.founded_year?.value;
+    check(founded2 === 2016, `after accepting, the Brief says founded ${founded2}`);
+
+    // The site, from the Brief, published.
+    await page.locator('a[data-app="site"]').click();
+    await page.waitForURL(`${url}/site`);
+    const site = page.locator('.app-root[data-app="site"]');
+    await site.getByRole('button', { name: 'Create my site from my Brief' }).click();
+    await site.getByRole('button', { name: 'Publish', exact: true }).waitFor({ timeout: 30_000 });
+    await shot('site');
+    await site.getByRole('button', { name: 'Publish', exact: true }).click();
+    const live = site.getByRole('link', { name: 'View the live site' });
+    await live.waitFor({ timeout: 60_000 });
+    await shot('site-published');
+    const liveHref = new URL((await live.getAttribute('href')) ?? '', url).href;
+
+    // The board, open before the visitor writes: the lead must arrive live.
+    await page.locator('a[data-app="leads"]').click();
+    await page.waitForURL(`${url}/leads`);
+    const board = page.locator('.app-root[data-app="leads"] .leads-board');
+    await board.waitFor();
+
+    // A visitor, in a context of their own (no session), on the live site.
+    const visitor = await browser.newContext({ viewport: { width: 1024, height: 800 } });
+    const vpage = await visitor.newPage();
+    const res = await vpage.goto(liveHref);
+    check(res?.status() === 200, `the live site answers ${res?.status()} at ${liveHref}`);
+    check(((await vpage.title()) ?? '').includes('Clay & Kiln'), `its title names the business: ${await vpage.title()}`);
+    await vpage.screenshot({ path: `${shots}/journey-${String(++n).padStart(2, '0')}-live-site.png`, fullPage: true });
+    await vpage.getByRole('link', { name: /^Contact/ }).first().click();
+    const form = vpage.locator('form[action$="/_forms/contact"]');
+    await form.waitFor();
+    await form.getByLabel(/Name/i).fill('Tomás Ferreira');
+    await form.getByLabel(/Email/i).fill('tomas@example.test');
+    await form.getByLabel(/Message/i).fill('Do you have a beginners class on Thursday evenings?');
+    await form.getByRole('button', { name: /Send/i }).click();
+    await vpage.waitForLoadState('load');
+    check(/thank/i.test(await vpage.locator('body').textContent()), 'the visitor is thanked');
+    await vpage.screenshot({ path: `${shots}/journey-${String(++n).padStart(2, '0')}-contact-sent.png`, fullPage: true });
+    await visitor.close();
+
+    // The owner sees it without reloading: a toast and the card in New.
+    await page.locator('.toast', { hasText: 'New lead: Tomás Ferreira' }).waitFor({ timeout: 20_000 });
+    const card = board.locator('.lead-card', { hasText: 'Tomás Ferreira' });
+    await card.waitFor({ timeout: 20_000 });
+    const column = (status) => board.locator(`.leads-col--${status}`);
+    check((await column('new').locator('.lead-card', { hasText: 'Tomás Ferreira' }).count()) === 1, 'the lead is in New');
+    await shot('leads-new-lead');
+
+    // Drag it to won.
+    await card.dragTo(column('won'));
+    await column('won').locator('.lead-card', { hasText: 'Tomás Ferreira' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    check(true, 'dragged to Won');
+
+    // Its follow-ups end: the drawer says so, and the workflow completed.
+    await column('won').locator('.lead-card__link', { hasText: 'Tomás Ferreira' }).click();
+    const drawer = page.locator('.leads-drawer');
+    await drawer.getByText('Follow-ups stopped: the lead was won.').waitFor({ timeout: 30_000 });
+    await shot('leads-won');
+    const leadId = new URL(page.url()).pathname.split('/').pop();
+    const wf = await apiGet(`/api/v1/workflows/${encodeURIComponent(`lead-followup/${leadId}`)}`);
+    check(wf.body.data?.status === 'COMPLETED', `the lead-followup workflow is ${wf.body.data?.status} (${wf.status})`);
+
+    check(errors.length === 0, errors.length ? `console: ${errors.join('; ')}` : 'no console errors on the way');
+  } catch (err) {
+    await shot('failed').catch(() => {});
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
