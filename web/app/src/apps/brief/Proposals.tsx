@@ -1,10 +1,13 @@
 // Proposed changes to the Brief waiting for the owner (GET
 // /brief/proposals?status=pending): each field now and as proposed, with
-// the owner's words it came from; accept, or reject with a reason.
+// the owner's words it came from; accept, or reject with a reason; for one
+// the Brief has moved past, ask the co-pilot again.
 import { useEffect, useId, useRef, useState } from 'react';
 import { api, ApiError } from '../../lib/api';
 import { pushToast } from '../../lib/stores';
 import { InlineError, Skeleton } from '../../lib/ui';
+import type { SectionId } from './edit';
+import { proposer, type Proposed } from './propose';
 import { SourceValue } from './SourceValue';
 import { findField, formatValue, formatWhen, formatDateTime, sectionTitle, type Brief, type SectionSpec } from './vocab';
 
@@ -21,13 +24,19 @@ export function ProposalList({
   pending,
   brief,
   specs,
+  fresh,
   onDecided,
+  onProposed,
 }: {
   pending: PendingQuery;
   brief: Brief | null | undefined;
   specs: SectionSpec[];
+  /** The id of a proposal the owner just asked for: marked, and focused. */
+  fresh?: string;
   /** A proposal was decided: the Brief and the list change. */
   onDecided: () => void;
+  /** The co-pilot, asked again, proposed: the list changes. */
+  onProposed: (r: Proposed) => void;
 }) {
   if (pending.error) return <InlineError error={pending.error} onRetry={pending.retry} />;
   if (!pending.data) return <Skeleton lines={5} label="Loading the proposals" />;
@@ -51,7 +60,7 @@ export function ProposalList({
       <ul className="bf-proposals">
         {pending.data.map((p) => (
           <li key={p.id}>
-            <ProposalCard proposal={p} brief={brief} specs={specs} onDecided={onDecided} />
+            <ProposalCard proposal={p} brief={brief} specs={specs} fresh={p.id === fresh} onDecided={onDecided} onProposed={onProposed} />
           </li>
         ))}
       </ul>
@@ -63,26 +72,61 @@ function ProposalCard({
   proposal: p,
   brief,
   specs,
+  fresh,
   onDecided,
+  onProposed,
 }: {
   proposal: Proposal;
   brief: Brief | null | undefined;
   specs: SectionSpec[];
+  fresh: boolean;
   onDecided: () => void;
+  onProposed: (r: Proposed) => void;
 }) {
   const id = useId();
-  const [mode, setMode] = useState<'idle' | 'rejecting' | 'accepting' | 'sending-reject'>('idle');
+  const [mode, setMode] = useState<'idle' | 'rejecting' | 'accepting' | 'sending-reject' | 'asking'>('idle');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState<string | null>(null);
   const keys = useRef({ accept: api.newActionKey(), reject: api.newActionKey() });
+  const [propose] = useState(() => proposer());
   const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const titleRef = useRef<HTMLHeadingElement>(null);
+  const askRef = useRef<HTMLButtonElement>(null);
+  const refocusAsk = useRef(false);
   const section = p.section ?? '';
   const current = brief?.data?.sections?.[section]?.fields ?? {};
   const stale = brief?.version !== undefined && p.based_on_version !== undefined && p.based_on_version !== brief.version;
 
   useEffect(() => {
     if (mode === 'rejecting') reasonRef.current?.focus();
+    // Back from asking again with nothing new or a failure, the focus returns to the button (enabled again).
+    if (mode === 'idle' && refocusAsk.current) askRef.current?.focus();
+    refocusAsk.current = false;
   }, [mode]);
+
+  // The proposal the owner just asked for takes the focus (it replaced the
+  // card they asked from).
+  useEffect(() => {
+    if (fresh) titleRef.current?.focus();
+  }, [fresh]);
+
+  // Stale: the same request as the section card's, with the words the owner gave then.
+  const askAgain = async () => {
+    setMode('asking');
+    setError(null);
+    setNote(null);
+    try {
+      const r = await propose(section as SectionId, p.instruction ?? '');
+      if (r.kind === 'nothing') setNote(r.detail);
+      else onProposed(r); // the new proposal takes the focus
+      refocusAsk.current = r.kind === 'nothing';
+    } catch (e) {
+      setError(e);
+      refocusAsk.current = true;
+    }
+    setMode('idle');
+  };
 
   const accept = async () => {
     setMode('accepting');
@@ -116,13 +160,16 @@ function ProposalCard({
     }
   };
 
-  const busy = mode === 'accepting' || mode === 'sending-reject';
+  const busy = mode === 'accepting' || mode === 'sending-reject' || mode === 'asking';
 
   return (
-    <article className="card bf-proposal" aria-labelledby={`${id}-t`}>
+    <article className={`card bf-proposal${fresh ? ' bf-proposal--fresh' : ''}`} aria-labelledby={`${id}-t`}>
       <header className="bf-proposal__head">
         <div>
-          <h3 id={`${id}-t`}>{sectionTitle(section)}</h3>
+          <h3 id={`${id}-t`} ref={titleRef} tabIndex={fresh ? -1 : undefined}>
+            {sectionTitle(section)}
+            {fresh && <span className="bf-badge bf-badge--fresh">New</span>}
+          </h3>
           <p className="bf-muted bf-small">
             {p.kind === 'update' ? 'Your words now say something else than a value you set' : 'A suggested change'} ·{' '}
             <time dateTime={p.created_at} title={formatDateTime(p.created_at)}>
@@ -163,6 +210,9 @@ function ProposalCard({
           Your Brief changed after this was proposed (it is at version {brief?.version}). It can no longer be accepted as it is; reject it, or ask the co-pilot again.
         </p>
       )}
+      <div role="status" className="bf-proposal__note">
+        {mode === 'asking' ? <p className="bf-muted bf-small">Reading what you told the co-pilot…</p> : note && <p className="notice bf-note">{note}</p>}
+      </div>
       {error ? (
         <p className="form-error" role="alert">
           {error instanceof ApiError ? error.detail : 'Something went wrong. Please try again.'}
@@ -200,6 +250,12 @@ function ProposalCard({
           <button type="button" className="button" onClick={() => setMode('rejecting')} disabled={busy}>
             Reject…
           </button>
+          {stale && (
+            <button ref={askRef} type="button" className="button button--ghost bf-ask" onClick={askAgain} disabled={busy} aria-label={`Ask the co-pilot again about ${sectionTitle(section)}`}>
+              <span aria-hidden="true">✦</span>
+              Ask the co-pilot again
+            </button>
+          )}
         </div>
       )}
     </article>

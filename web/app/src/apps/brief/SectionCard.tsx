@@ -1,10 +1,13 @@
 // One section of the Brief: its fields with value, confidence and where
-// each came from, the questions still open, and an editor (If-Match, and a
-// 412 handled by keeping the owner's changes on top of the newer Brief).
+// each came from, the questions still open, an editor (If-Match, and a
+// 412 handled by keeping the owner's changes on top of the newer Brief),
+// and a way to ask the co-pilot to propose the section from the owner's
+// words.
 import { useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../../lib/api';
 import { pushToast } from '../../lib/stores';
 import { changes, draftsOf, rebase, saveSection, type Draft, type PriceRow, type SectionId } from './edit';
+import { proposer, type Proposed } from './propose';
 import { SourceValue } from './SourceValue';
 import {
   confidenceLabel,
@@ -25,33 +28,62 @@ export interface SectionCardProps {
   onSaved: (b: Brief) => void;
   /** Load the Brief again (it changed under the editor). */
   onStale: () => void;
+  /** The co-pilot proposed values for the section: show the proposal. */
+  onProposed: (r: Proposed) => void;
 }
 
-export function SectionCard({ spec, brief, onSaved, onStale }: SectionCardProps) {
-  const [editing, setEditing] = useState(false);
+export function SectionCard({ spec, brief, onSaved, onStale, onProposed }: SectionCardProps) {
+  const [open, setOpen] = useState<'edit' | 'ask' | null>(null);
+  const [note, setNote] = useState<string | null>(null);
   const editBtn = useRef<HTMLButtonElement>(null);
+  const askBtn = useRef<HTMLButtonElement>(null);
   const fields = brief.data?.sections?.[spec.id]?.fields ?? {};
   const missing = new Map((brief.data?.missing ?? []).filter((m) => m.section === spec.id).map((m) => [m.field ?? '', m.question ?? '']));
   const headingId = `bf-sec-${spec.id}`;
+  const editing = open === 'edit';
 
-  // Back from the editor, the focus returns to its Edit button.
-  const wasEditing = useRef(false);
+  // Back from the editor or the asking form, the focus returns to the button that opened it.
+  const was = useRef<typeof open>(null);
   useEffect(() => {
-    if (!editing && wasEditing.current) editBtn.current?.focus();
-    wasEditing.current = editing;
-  }, [editing]);
-  const close = () => setEditing(false);
+    if (!open && was.current) (was.current === 'edit' ? editBtn : askBtn).current?.focus();
+    was.current = open;
+  }, [open]);
+  const close = () => setOpen(null);
+  const start = (what: 'edit' | 'ask') => {
+    setNote(null);
+    setOpen(what);
+  };
 
   return (
     <section className={`card bf-section${editing ? ' bf-section--editing' : ''}`} aria-labelledby={headingId}>
       <header className="bf-section__head">
         <h2 id={headingId}>{spec.title}</h2>
-        {!editing && (
-          <button ref={editBtn} type="button" className="button button--ghost bf-edit" onClick={() => setEditing(true)} aria-label={`Edit ${spec.title}`}>
-            Edit
-          </button>
+        {!open && (
+          <div className="bf-section__actions">
+            <button ref={askBtn} type="button" className="button button--ghost bf-ask" onClick={() => start('ask')} aria-label={`Ask the co-pilot about ${spec.title}`}>
+              <span aria-hidden="true">✦</span>
+              Ask the co-pilot
+            </button>
+            <button ref={editBtn} type="button" className="button button--ghost bf-edit" onClick={() => start('edit')} aria-label={`Edit ${spec.title}`}>
+              Edit
+            </button>
+          </div>
         )}
       </header>
+      <div role="status" className="bf-section__note">
+        {note && <p className="notice bf-note">{note}</p>}
+      </div>
+      {open === 'ask' && (
+        <AskForm
+          spec={spec}
+          onCancel={close}
+          onNothing={(detail) => {
+            setNote(detail);
+            close();
+          }}
+          onProposed={onProposed}
+        />
+      )}
       {editing ? (
         <SectionEditor
           spec={spec}
@@ -82,6 +114,89 @@ export function SectionCard({ spec, brief, onSaved, onStale }: SectionCardProps)
         </dl>
       )}
     </section>
+  );
+}
+
+/**
+ * AskForm asks the co-pilot to propose the section from the owner's words,
+ * with an optional instruction. A proposal goes to onProposed (the app shows
+ * it), "nothing new" (409) to onNothing; any other failure stays here, said
+ * inline, for a try again.
+ */
+function AskForm({
+  spec,
+  onCancel,
+  onNothing,
+  onProposed,
+}: {
+  spec: SectionSpec;
+  onCancel: () => void;
+  onNothing: (detail: string) => void;
+  onProposed: (r: Proposed) => void;
+}) {
+  const id = useId();
+  const [instruction, setInstruction] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [propose] = useState(() => proposer());
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    input.current?.focus();
+  }, []);
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    if (busy) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await propose(spec.id as SectionId, instruction);
+      if (r.kind === 'nothing') onNothing(r.detail);
+      else onProposed(r); // the app moves to the proposal
+    } catch (err) {
+      setError(err);
+      setBusy(false);
+      input.current?.focus();
+    }
+  };
+
+  return (
+    <form className="bf-ask-form" onSubmit={submit} aria-busy={busy || undefined} noValidate>
+      <label htmlFor={`${id}-instruction`} className="bf-label">
+        How should it read? <span className="field-optional">(optional)</span>
+      </label>
+      <input
+        id={`${id}-instruction`}
+        ref={input}
+        className="bf-input"
+        maxLength={500}
+        value={instruction}
+        readOnly={busy}
+        aria-describedby={`${id}-hint`}
+        onChange={(e) => setInstruction(e.target.value)}
+        onKeyDown={(e) => e.key === 'Escape' && !busy && onCancel()}
+      />
+      <p id={`${id}-hint`} className="field-hint">
+        In a few words, like “shorter” or “mention delivery”. The co-pilot reads what you told it again and proposes values for {spec.title}; nothing changes until you accept.
+      </p>
+      {error ? (
+        <p className="form-error" role="alert">
+          {error instanceof ApiError ? error.detail : 'Something went wrong. Please try again.'}
+        </p>
+      ) : null}
+      <div className="bf-ask-form__actions">
+        <button type="submit" className="button button--primary" disabled={busy}>
+          {busy ? 'Proposing…' : error ? 'Try again' : 'Propose'}
+        </button>
+        <button type="button" className="button button--ghost" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+        <span className="bf-ask-form__wait" role="status">
+          {busy ? 'Reading what you told the co-pilot…' : ''}
+        </span>
+      </div>
+    </form>
   );
 }
 

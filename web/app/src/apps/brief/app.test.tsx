@@ -128,6 +128,7 @@ beforeEach(() => {
   $toasts.set([]);
 });
 afterEach(async () => {
+  vi.useRealTimers();
   abort.abort();
   await act(async () => app.unmount());
   el.remove();
@@ -377,5 +378,161 @@ describe('the brief app', () => {
     const reject = calls.find((c) => c.url.endsWith('/reject'))!;
     expect(reject.body).toEqual({ reason: 'We are not renaming.' });
     expect(reject.headers['Idempotency-Key']).toBeTruthy();
+  });
+  describe('asking the co-pilot to propose a section', () => {
+    const proposed = (id: string, value: string, over: Record<string, unknown> = {}) => ({
+      id,
+      section: 'identity',
+      kind: 'suggestion',
+      based_on_version: 1,
+      status: 'pending',
+      created_at: now,
+      fields: { industry: { value, confidence: 0.9, sources: [{ message_id: 'm3', start: 0, end: value.length, quote: value }] } },
+      ...over,
+    });
+    const askButton = () => waitFor(() => $<HTMLButtonElement>('button[aria-label="Ask the co-pilot about Identity"]'));
+    const identity = () => byText('.bf-section', 'Identity')!;
+    const instruction = () => byText('label', 'How should it read?', identity()) as HTMLLabelElement;
+    const instructionInput = () => document.getElementById(instruction().htmlFor) as HTMLInputElement;
+
+    it('sends the instruction, then shows the new proposal in the proposals view and counts it', async () => {
+      let pending: unknown[] = [];
+      const calls = fakeApi({
+        'GET /api/v1/brief': () => ok(v1),
+        'GET /api/v1/brief/schema': () => ok(schema),
+        'GET /api/v1/brief/proposals': () => ok(pending),
+        'POST /api/v1/brief/sections/identity/propose': () => {
+          pending = [proposed('p9', 'artisan bakery', { instruction: 'Say we bake every day' })];
+          return ok(pending[0], 201);
+        },
+        ...contexts,
+      });
+      await mount();
+      await click(await askButton());
+      expect(instruction().textContent).toBe('How should it read? (optional)');
+      expect(document.activeElement).toBe(instructionInput());
+      expect(instructionInput().maxLength).toBe(500);
+      expect($('.bf-banner')).toBeNull();
+      await act(async () => typeInto(instructionInput(), '  Say we bake every day  '));
+      await click(byText('button', 'Propose', identity())!);
+
+      await waitFor(() => navigated.length > 0);
+      expect(navigated).toEqual(['/brief/proposals']);
+      const post = calls.find((c) => c.method === 'POST')!;
+      expect(post.url).toBe('/api/v1/brief/sections/identity/propose');
+      expect(post.body).toEqual({ instruction: 'Say we bake every day' });
+      expect(post.headers['Idempotency-Key']).toBeTruthy();
+      // The pending proposals are loaded again: the banner and the tab count it.
+      await waitFor(() => calls.findLastIndex((c) => c.url.startsWith('/api/v1/brief/proposals')) > calls.indexOf(post));
+      await waitFor(() => byText('.bf-banner', 'One proposed change'));
+      expect(byText('.bf-tabs a', 'Proposals')!.textContent).toContain('1');
+
+      await act(async () => app.update(ctx('/proposals')));
+      const card = await waitFor(() => $('.bf-proposal'));
+      expect(card.classList).toContain('bf-proposal--fresh');
+      expect($('h3', card)!.textContent).toBe('IdentityNew');
+      expect(document.activeElement).toBe($('h3', card));
+      expect($('.bf-proposed', card)!.textContent).toContain('artisan bakery');
+      expect($('.bf-now', card)!.textContent).toBe('bakery');
+      expect($('.bf-instruction', card)!.textContent).toBe('“Say we bake every day”');
+    });
+
+    it('says so calmly when there is nothing new (409), without an instruction in the body', async () => {
+      const calls = fakeApi({
+        'GET /api/v1/brief': () => ok(v1),
+        'GET /api/v1/brief/schema': () => ok(schema),
+        'GET /api/v1/brief/proposals': () => ok([]),
+        'POST /api/v1/brief/sections/identity/propose': () => problem(409, 'Nothing new to propose for this section'),
+        ...contexts,
+      });
+      await mount();
+      const ask = await askButton();
+
+      // Cancel closes the form and gives the focus back.
+      await click(ask);
+      await click(byText('button', 'Cancel', identity())!);
+      expect($('form.bf-ask-form')).toBeNull();
+      expect(document.activeElement).toBe(await askButton());
+
+      await click(await askButton());
+      await act(async () => typeInto(instructionInput(), '   '));
+      await click(byText('button', 'Propose', identity())!);
+      const note = await waitFor(() => byText('[role="status"]', 'Nothing new to propose for this section', identity()));
+      expect($('[role="alert"]', identity())).toBeNull();
+      expect($('form.bf-ask-form')).toBeNull();
+      expect(document.activeElement).toBe(await askButton());
+      expect(navigated).toEqual([]);
+      const post = calls.find((c) => c.method === 'POST')!;
+      expect(post.body).toBeUndefined();
+      expect(post.headers['Idempotency-Key']).toBeTruthy();
+
+      // Asking again clears the note.
+      await click(await askButton());
+      expect(note.textContent).toBe('');
+    });
+
+    it('keeps the form with an alert when the engine is unavailable (503), and tries again with the same key', async () => {
+      const unavailable = () => problem(503, 'The co-pilot is not available right now. Try again in a minute.');
+      const calls = fakeApi({
+        'GET /api/v1/brief': () => ok(v1),
+        'GET /api/v1/brief/schema': () => ok(schema),
+        'GET /api/v1/brief/proposals': () => ok([]),
+        'POST /api/v1/brief/sections/identity/propose': [unavailable, unavailable, unavailable, () => ok(proposed('p9', 'artisan bakery'), 201)],
+        ...contexts,
+      });
+      await mount();
+      await click(await askButton());
+      await act(async () => typeInto(instructionInput(), 'Shorter'));
+
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      await click(byText('button', 'Propose', identity())!);
+      const submit = $<HTMLButtonElement>('form.bf-ask-form button[type="submit"]')!;
+      expect(submit.disabled).toBe(true);
+      expect(submit.textContent).toBe('Proposing…');
+      expect($('form.bf-ask-form')!.getAttribute('aria-busy')).toBe('true');
+      await act(async () => vi.advanceTimersByTimeAsync(2000)); // the client's own retries of a 503
+      vi.useRealTimers();
+
+      const alert = byText('[role="alert"]', 'not available right now', identity())!;
+      expect(alert).toBeTruthy();
+      expect($('form.bf-ask-form')).not.toBeNull();
+      expect(instructionInput().value).toBe('Shorter');
+      expect(submit.disabled).toBe(false);
+      expect(navigated).toEqual([]);
+
+      await click(byText('button', 'Try again', identity())!);
+      await waitFor(() => navigated.length > 0);
+      const posts = calls.filter((c) => c.method === 'POST');
+      expect(posts).toHaveLength(4);
+      expect(new Set(posts.map((c) => c.headers['Idempotency-Key'])).size).toBe(1);
+      expect(posts.every((c) => c.body?.instruction === 'Shorter')).toBe(true);
+    });
+
+    it('asks again for a proposal the Brief has moved past, with the words given then', async () => {
+      const old = proposed('p1', 'café', { instruction: 'Shorter' });
+      let pending: unknown[] = [old];
+      const calls = fakeApi({
+        'GET /api/v1/brief': () => ok(brief(2, { business_name: f('Café Rosé'), industry: f('bakery') })),
+        'GET /api/v1/brief/schema': () => ok(schema),
+        'GET /api/v1/brief/proposals': () => ok(pending),
+        'POST /api/v1/brief/sections/identity/propose': () => {
+          const p = proposed('p2', 'artisan bakery', { based_on_version: 2, instruction: 'Shorter' });
+          pending = [p, old];
+          return ok(p, 201);
+        },
+      });
+      await mount('/proposals');
+      const card = await waitFor(() => $('.bf-proposal'));
+      expect(byText('button', 'Accept', card)!.hasAttribute('disabled')).toBe(true);
+      await click(card.querySelector<HTMLButtonElement>('button[aria-label="Ask the co-pilot again about Identity"]')!);
+      await waitFor(() => $$('.bf-proposal').length === 2);
+      const post = calls.find((c) => c.method === 'POST')!;
+      expect(post.body).toEqual({ instruction: 'Shorter' });
+      expect(post.headers['Idempotency-Key']).toBeTruthy();
+      const fresh = $('.bf-proposal--fresh')!;
+      expect($('.bf-proposed', fresh)!.textContent).toContain('artisan bakery');
+      expect(document.activeElement).toBe($('h3', fresh));
+      expect(navigated).toEqual([]);
+    });
   });
 });

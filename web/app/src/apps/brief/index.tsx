@@ -1,7 +1,8 @@
 // The Universal Brief (/brief): what the business is, by section, with each
 // value's confidence and the owner's words it came from; edits by hand;
 // the history of versions with their changes and a restore; proposed
-// changes to accept or reject; and what the other apps derive from it.
+// changes to accept or reject (and asking the co-pilot for one, from a
+// section); and what the other apps derive from it.
 //
 //   /brief                 the overview
 //   /brief/versions        the history
@@ -11,10 +12,11 @@ import { useStore } from '@nanostores/react';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../../lib/api';
 import { reactApp, type AppProps } from '../../lib/react-app';
-import { $user } from '../../lib/stores';
+import { $user, pushToast } from '../../lib/stores';
 import { InlineError, Skeleton, useQuery } from '../../lib/ui';
 import { Contexts } from './Contexts';
-import { ProposalList } from './Proposals';
+import { ProposalList, type Proposal } from './Proposals';
+import type { Proposed } from './propose';
 import { SectionCard } from './SectionCard';
 import { authorLabel, VersionDetail, VersionList } from './Versions';
 import { formatDateTime, formatWhen, guessKind, parseBriefSchema, sectionTitle, fieldTitle, type Brief, type SectionSpec } from './vocab';
@@ -90,7 +92,25 @@ function BriefApp({ ctx }: AppProps) {
     [b.brief?.version],
   );
   const specs = useMemo(() => sectionsOf(schema.data ?? [], b.brief), [schema.data, b.brief]);
-  const count = pending.data?.length ?? 0;
+
+  // A proposal the owner just asked for: shown (and focused) in the
+  // proposals view, and counted, while the list reloads without it.
+  const [fresh, setFresh] = useState<{ proposal: Proposal; before: Proposal[] | undefined } | null>(null);
+  const proposals = useMemo(() => {
+    const list = pending.data;
+    if (!fresh || list !== fresh.before || list?.some((p) => p.id === fresh.proposal.id)) return list;
+    return [fresh.proposal, ...(list ?? [])];
+  }, [pending.data, fresh]);
+  const count = proposals?.length ?? 0;
+  useEffect(() => {
+    if (r.view !== 'proposals') setFresh(null);
+  }, [r.view]);
+  const onProposed = ({ proposal, existing }: Proposed) => {
+    if (existing) pushToast('The co-pilot had already proposed this: it waits for your review.');
+    setFresh({ proposal, before: pending.data });
+    pending.retry();
+    if (r.view !== 'proposals') ctx.navigate('/brief/proposals');
+  };
 
   const tabs = (
     <nav className="bf-tabs" aria-label="Brief">
@@ -133,6 +153,7 @@ function BriefApp({ ctx }: AppProps) {
             reloadError={b.error}
             onReload={b.reload}
             onSaved={b.replace}
+            onProposed={onProposed}
           />
         );
         break;
@@ -157,13 +178,16 @@ function BriefApp({ ctx }: AppProps) {
       case 'proposals':
         body = (
           <ProposalList
-            pending={pending}
+            pending={{ ...pending, data: proposals }}
             brief={brief}
             specs={specs}
+            fresh={fresh?.proposal.id}
             onDecided={() => {
+              setFresh(null);
               b.reload();
               pending.retry();
             }}
+            onProposed={onProposed}
           />
         );
         break;
@@ -210,6 +234,7 @@ function Overview({
   reloadError,
   onReload,
   onSaved,
+  onProposed,
 }: {
   brief: Brief;
   specs: SectionSpec[];
@@ -217,6 +242,7 @@ function Overview({
   reloadError: unknown;
   onReload: () => void;
   onSaved: (b: Brief) => void;
+  onProposed: (r: Proposed) => void;
 }) {
   const me = useStore($user)?.id;
   const missing = brief.data?.missing?.length ?? 0;
@@ -266,7 +292,7 @@ function Overview({
       <p className="bf-hint">Hover or focus a value to see the words it came from.</p>
       <div className="bf-sections">
         {specs.map((s) => (
-          <SectionCard key={s.id} spec={s} brief={brief} onSaved={onSaved} onStale={onReload} />
+          <SectionCard key={s.id} spec={s} brief={brief} onSaved={onSaved} onStale={onReload} onProposed={onProposed} />
         ))}
       </div>
       <Contexts version={brief.version} />
