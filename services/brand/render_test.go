@@ -744,6 +744,12 @@ func TestRenderContactFormWorksWithoutJavaScript(t *testing.T) {
 				if v, _ := attr(in, "value"); typ != "hidden" || v != strings.TrimSuffix("/"+strings.TrimSuffix(c.file, "index.html"), "/") && !(c.file == "index.html" && v == "/") {
 					t.Errorf("%s: page input type=%q value=%q", c.file, typ, v)
 				}
+			case "form": // which form of the page, for the thanks it goes back to
+				v, _ := attr(in, "value")
+				thanks := elements(form.Parent, func(n *html.Node) bool { id, _ := attr(n, "id"); return id == v+"-sent" })
+				if typ != "hidden" || !strings.HasPrefix(v, "contact") || len(thanks) != 1 {
+					t.Errorf("%s: form input type=%q value=%q, %d thanks", c.file, typ, v, len(thanks))
+				}
 			case "website":
 				tab, _ := attr(in, "tabindex")
 				ac, _ := attr(in, "autocomplete")

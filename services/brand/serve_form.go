@@ -31,8 +31,9 @@ const (
 )
 
 // contact takes a site's contact form (POST /_forms/contact, urlencoded)
-// and sends the visitor back to the page it came from with ?sent=1, or
-// answers a small page saying what to fix.
+// and sends the visitor back to the page it came from, at the form's
+// thanks (?sent=1#contact-sent), or answers a small page saying what to
+// fix.
 func (s *SiteServer) contact(w http.ResponseWriter, r *http.Request, rt *siteRoute, base string) {
 	if r.Method != http.MethodPost {
 		w.Header()["Allow"] = allowPost
@@ -88,9 +89,19 @@ func (s *SiteServer) contact(w http.ResponseWriter, r *http.Request, rt *siteRou
 			return
 		}
 	}
-	w.Header().Set("Location", back+"?sent=1#contact")
+	w.Header().Set("Location", back+"?sent=1#"+sentAnchor(form.Get("form")))
 	w.Header()["Cache-Control"] = cacheNone
 	w.WriteHeader(http.StatusSeeOther)
+}
+
+// sentAnchor is the element that thanks the visitor for the form named
+// by the form field: "contact-sent", or "contact-2-sent" for a page's
+// second form (render.go names them). Anything else is the first form's.
+func sentAnchor(form string) string {
+	if n, ok := strings.CutPrefix(form, "contact-"); ok && len(n) <= 3 && strings.Trim(n, "0123456789") == "" && n != "" && n[0] != '0' {
+		return form + "-sent"
+	}
+	return "contact-sent"
 }
 
 // sitePage is the page field if it is a plain site path ("/about"), else

@@ -99,3 +99,16 @@ func TestPagePathsForTheRedirect(t *testing.T) {
 		}
 	}
 }
+
+func TestTheThanksAnchorNamesOneOfThePagesForms(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"contact": "contact-sent", "contact-2": "contact-2-sent", "contact-120": "contact-120-sent",
+		"": "contact-sent", "contact-": "contact-sent", "contact-02": "contact-sent", "contact-1000": "contact-sent",
+		"contact-x": "contact-sent", "x-2": "contact-sent", "contact-2\"><script>": "contact-sent",
+	} {
+		if got := sentAnchor(in); got != want {
+			t.Errorf("sentAnchor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -686,8 +686,8 @@ func TestTheContactFormMakesALead(t *testing.T) {
 	host := w.host()
 
 	res := w.post(t, host, "/_forms/contact", url.Values{"name": {"Ana"}, "email": {"ana@example.com"}, "phone": {"+44 20 7946 0958"},
-		"message": {"Two loaves, please."}, "page": {"/about"}, "website": {""}}).expect(t, "the form", http.StatusSeeOther)
-	if got := res.header.Get("Location"); got != "/about?sent=1#contact" {
+		"message": {"Two loaves, please."}, "page": {"/about"}, "form": {"contact"}, "website": {""}}).expect(t, "the form", http.StatusSeeOther)
+	if got := res.header.Get("Location"); got != "/about?sent=1#contact-sent" {
 		t.Errorf("Location %q", got)
 	}
 	leads := w.leads(t)
@@ -698,12 +698,12 @@ func TestTheContactFormMakesALead(t *testing.T) {
 	// Under /sites/{id}/ the way back stays there; a page that is not a
 	// plain site path goes back to the home page.
 	res = w.post(t, "", w.byID()+"/_forms/contact", url.Values{"name": {"Bo"}, "page": {"/about"}}).expect(t, "the form by id", http.StatusSeeOther)
-	if got := res.header.Get("Location"); got != w.byID()+"/about?sent=1#contact" {
+	if got := res.header.Get("Location"); got != w.byID()+"/about?sent=1#contact-sent" {
 		t.Errorf("by id: Location %q", got)
 	}
 	for _, page := range []string{"//evil.example", "/\\evil.example", "https://evil.example/", "/\t/evil.example", "about", "/a/../../x", ""} {
 		res = w.post(t, host, "/_forms/contact", url.Values{"name": {"Cy " + page}, "page": {page}}).expect(t, "page "+page, http.StatusSeeOther)
-		if got := res.header.Get("Location"); got != "/?sent=1#contact" {
+		if got := res.header.Get("Location"); got != "/?sent=1#contact-sent" {
 			t.Errorf("page %q: Location %q", page, got)
 		}
 	}
@@ -712,7 +712,7 @@ func TestTheContactFormMakesALead(t *testing.T) {
 	// The honeypot: a bot is thanked, and nothing is kept.
 	res = w.post(t, host, "/_forms/contact", url.Values{"name": {"Bot"}, "email": {"bot@example.com"}, "website": {"http://spam.example"}, "page": {"/"}})
 	res.expect(t, "honeypot", http.StatusSeeOther)
-	if got := res.header.Get("Location"); got != "/?sent=1#contact" {
+	if got := res.header.Get("Location"); got != "/?sent=1#contact-sent" {
 		t.Errorf("honeypot: Location %q", got)
 	}
 	if n := len(w.leads(t)); n != count {

@@ -1,15 +1,17 @@
-// The shell's browser tests against a real `xentri dev`: accessibility of
-// every app (axe, wcag2a, wcag2aa, wcag21aa: no serious or critical
-// violation), a screenshot of each app, and the performance budget. The
-// end-to-end journey of the product grows here as the apps fill in.
+// The shell's browser tests against a real `xentri dev`: the product's
+// journey from sign-up to a won lead (journey.mjs), accessibility of every
+// app (axe, wcag2a, wcag2aa, wcag21aa: no serious or critical violation), a
+// screenshot of each app, and the performance budget.
 //
 //   make build && node e2e/run.mjs          # starts its own xentri dev
 //   XENTRI_URL=http://127.0.0.1:8080 node e2e/run.mjs
 //   E2E_SHOTS=/tmp/shots node e2e/run.mjs   # where screenshots go (default: e2e-artifacts/)
+//   E2E_ONLY=journey node e2e/run.mjs       # one part: journey, axe or budget
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { appSizes, budget, measurePaint } from './budget.mjs';
+import { journey } from './journey.mjs';
 import { launchBrowser, signUp, startStack } from './stack.mjs';
 
 const shots = resolve(process.env.E2E_SHOTS ?? resolve(import.meta.dirname, '../e2e-artifacts'));
@@ -20,10 +22,39 @@ const fail = (what) => {
   failures.push(what);
   console.log(`FAIL ${what}`);
 };
+const only = process.env.E2E_ONLY;
+const part = (name) => !only || only === name;
 
 const stack = await startStack();
 const browser = await launchBrowser();
 try {
+  if (part('journey')) {
+    const started = Date.now();
+    try {
+      await journey({
+        browser,
+        url: stack.url,
+        shots,
+        check: (ok, what) => (ok ? console.log(`ok   journey: ${what}`) : fail(`journey: ${what}`)),
+      });
+      console.log(`the journey took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      fail(`journey stopped: ${err.message}`);
+    }
+  }
+  if (part('axe')) await accessibility();
+  if (part('budget')) await performance();
+} finally {
+  await browser.close();
+  await stack.stop();
+}
+console.log(`screenshots in ${shots}`);
+if (failures.length) {
+  console.log(`${failures.length} failures`);
+  process.exit(1);
+}
+
+async function accessibility() {
   // Accessibility and a screenshot of each app, signed in.
   const who = await signUp(stack.url, `e2e-${Date.now()}@example.com`, 'Harbour Yoga');
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -35,6 +66,12 @@ try {
     await page.locator(`.app-root[data-app="${app}"]`).waitFor({ timeout: 20_000 });
     await page.waitForLoadState('networkidle');
     await page.screenshot({ path: `${shots}/${app}.png`, fullPage: true });
+    // The app's stylesheet comes after the shell's, so its rules win over
+    // the shell's at equal specificity (scripts/build.mjs, shellStylesheets).
+    const sheets = await page.$$eval('link[rel="stylesheet"]', (ls) => ls.map((l) => l.dataset.precedence ?? ''));
+    const shell = sheets.indexOf('shell');
+    const own = sheets.indexOf('app');
+    if (shell < 0 || (own >= 0 && own < shell)) fail(`${app}: stylesheets in the wrong order: ${sheets.join(', ')}`);
     const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa']).analyze();
     const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
     for (const v of bad) fail(`axe ${app}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')}`);
@@ -54,7 +91,9 @@ try {
     console.log(`${bad.length ? 'FAIL' : 'ok  '} axe login: ${result.violations.length} violations, ${bad.length} serious or critical`);
     await ctx.close();
   }
+}
 
+async function performance() {
   // The budget: five cold loads on emulated Fast 3G with a 4x slower CPU.
   const paint = await measurePaint(browser, stack.url, '/login');
   const line = (ms) => `${Math.round(ms)} ms`;
@@ -69,12 +108,4 @@ try {
     console.log(`  ${app}: ${kib(n)} (budget ${budget.appKiB} KiB)`);
     if (n > budget.appKiB * 1024) fail(`${app} ships ${kib(n)} of its own JavaScript, over ${budget.appKiB} KiB`);
   }
-} finally {
-  await browser.close();
-  await stack.stop();
-}
-console.log(`screenshots in ${shots}`);
-if (failures.length) {
-  console.log(`${failures.length} failures`);
-  process.exit(1);
 }

@@ -84,6 +84,17 @@ export function firstPaint(html, read) {
   return [...seen].sort();
 }
 
+/**
+ * shellStylesheets marks the page's own stylesheets as React's first
+ * precedence group. React 19 puts an app's <link precedence="app"> after
+ * the last stylesheet it knows by data-precedence, or else first in <head>:
+ * before the shell's, where the shell's rules (.card, .button) would win
+ * over the app's at equal specificity.
+ */
+export function shellStylesheets(html) {
+  return html.replace(/<link rel="stylesheet"(?![^>]*data-precedence)/g, '<link rel="stylesheet" data-precedence="shell"');
+}
+
 async function main() {
   rmSync(dist, { recursive: true, force: true });
   process.env.ASTRO_TELEMETRY_DISABLED = '1';
@@ -119,8 +130,9 @@ async function main() {
   if (preloads.length) {
     if (!html.includes('</head>')) throw new Error('index.html has no </head>');
     html = html.replace('</head>', `${preloads.join('')}</head>`);
-    writeFileSync(join(dist, 'index.html'), html);
   }
+  html = shellStylesheets(html);
+  writeFileSync(join(dist, 'index.html'), html);
   let raw = 0;
   let gz = 0;
   for (const f of scripts) {

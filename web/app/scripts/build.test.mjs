@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gunzipSync } from 'fflate';
-import { firstPaint, gzip, reachable, staticImports } from './build.mjs';
+import { firstPaint, gzip, reachable, shellStylesheets, staticImports } from './build.mjs';
 
 describe('build helpers', () => {
   it('staticImports finds static imports and re-exports, not dynamic import()', () => {
@@ -36,5 +36,11 @@ describe('build helpers', () => {
     expect(gzip(data)).toEqual(a);
     expect([...a.slice(4, 8)]).toEqual([0, 0, 0, 0]); // MTIME
     expect(new TextDecoder().decode(gunzipSync(a))).toBe('hello '.repeat(200));
+  });
+  it("shellStylesheets makes the page's stylesheets the group React puts app stylesheets after", () => {
+    const html = '<head><link rel="stylesheet" href="/_astro/index.1.css"><link rel="stylesheet" data-precedence="x" href="/b.css"></head>';
+    expect(shellStylesheets(html)).toBe(
+      '<head><link rel="stylesheet" data-precedence="shell" href="/_astro/index.1.css"><link rel="stylesheet" data-precedence="x" href="/b.css"></head>',
+    );
   });
 });

@@ -433,7 +433,7 @@ describe('the brief app', () => {
       expect($('h3', card)!.textContent).toBe('IdentityNew');
       expect(document.activeElement).toBe($('h3', card));
       expect($('.bf-proposed', card)!.textContent).toContain('artisan bakery');
-      expect($('.bf-now', card)!.textContent).toBe('bakery');
+      expect($('.bf-now', card)!.textContent).toBe('Bakery');
       expect($('.bf-instruction', card)!.textContent).toBe('“Say we bake every day”');
     });
 

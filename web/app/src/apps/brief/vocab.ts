@@ -198,6 +198,13 @@ export function valueItems(value: unknown, kind: FieldKind = guessKind(value), l
 
 /** A value on one line, e.g. "Sourdough · $8.50, Croissant · $3.25". */
 export function formatValue(value: unknown, kind?: FieldKind, section?: string, field?: string): string {
+  // A year is a name, not a quantity: 2016, never "2,016".
+  if (field?.endsWith('_year') && typeof value === 'number') return String(value);
+  // An id of the industry taxonomy (services/brief/extract): gift_shop → Gift shop.
+  if (section === 'identity' && field === 'industry' && typeof value === 'string' && /^[a-z_]+$/.test(value)) {
+    const words = value.replace(/_/g, ' ');
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
   const items = valueItems(value, kind);
   if (section === 'sales' && field === 'follow_up_days' && items.length) return `Day ${listing(items)} after a lead arrives`;
   return items.join(', ');

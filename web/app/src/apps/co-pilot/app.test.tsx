@@ -131,7 +131,7 @@ describe('the co-pilot app', () => {
     expect($('.cp-owner-text')!.textContent).toBe(text);
     expect($$('mark.cp-mark').map((m) => m.textContent)).toEqual(['Café Rosé', 'bakery']);
     // The facts under the reply, and its question on its own.
-    expect($$('.cp-fact').map((f) => f.textContent)).toEqual(['Identity · Business nameCafé Rosé', 'Identity · Industrybakery']);
+    expect($$('.cp-fact').map((f) => f.textContent)).toEqual(['Identity · Business nameCafé Rosé', 'Identity · IndustryBakery']);
     expect($('.cp-question')!.textContent).toBe('Where is your business based?');
     // The side panel: heard, missing (with the question), known from the Brief.
     const panel = $('.cp-panel')!;
