@@ -45,6 +45,14 @@ export async function journey({ browser, url, shots, check }) {
   });
   let n = 0;
   const shot = (name) => page.screenshot({ path: `${shots}/journey-${String(++n).padStart(2, '0')}-${name}.png`, fullPage: true });
+  // Each app as it looks in use, the size of a screen (the README's).
+  // Earlier notices are dismissed first, as a person reading would have.
+  const appShot = async (app, { keepToasts = false } = {}) => {
+    const dismiss = page.getByRole('button', { name: 'Dismiss notification' });
+    // A toast may also leave by itself (6 s) while we reach for it.
+    while (!keepToasts && (await dismiss.count())) await dismiss.first().click({ timeout: 2000 }).catch(() => {});
+    await page.screenshot({ path: `${shots}/app-${app}.png` });
+  };
   const heading = () => page.locator('#outlet-title').textContent();
   const email = `owner-${Date.now()}@example.com`;
   // The API as the signed-in owner (the page's cookies), in their org.
@@ -86,6 +94,7 @@ export async function journey({ browser, url, shots, check }) {
     const filled = await copilot.getByRole('progressbar', { name: 'Brief filled' }).getAttribute('aria-valuenow');
     check(Number(filled) >= 6, `the Brief forms beside the chat: ${filled} fields filled`);
     await shot('co-pilot');
+    await appShot('co-pilot');
 
     // Finish: the co-pilot writes the Brief.
     await copilot.getByRole('button', { name: 'Finish', exact: true }).click();
@@ -107,6 +116,7 @@ export async function journey({ browser, url, shots, check }) {
     const year = brief.locator('.bf-value--sourced', { hasText: '2016' });
     check((await year.count()) > 0, 'the founding year is in the Brief, with its source');
     await shot('brief');
+    await appShot('brief');
 
     // A proposal: the owner typed the year wrong by hand; the co-pilot,
     // asked, proposes what they said, and they accept it.
@@ -137,6 +147,29 @@ export async function journey({ browser, url, shots, check }) {
     await site.getByRole('button', { name: 'Create my site from my Brief' }).click();
     await site.getByRole('button', { name: 'Publish', exact: true }).waitFor({ timeout: 30_000 });
     await shot('site');
+
+    // A photo on the home page, uploaded from the browser straight to the
+    // object store with the presigned POST (a PNG the browser draws).
+    await site.getByRole('link', { name: 'Edit Home' }).click();
+    const hero = site.getByRole('listitem', { name: /^Block 1 of \d+: Hero/ });
+    const toggle = hero.locator('.st-block__toggle');
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+    await hero.getByRole('button', { name: 'Choose image' }).click();
+    const picker = page.getByRole('dialog', { name: 'Choose an image' });
+    const photo = Buffer.from((await page.evaluate(drawPot)).split(',')[1], 'base64');
+    const uploaded = page.waitForResponse((r) => r.request().method() === 'POST' && /\/media\/[^/]+\/complete$/.test(r.url()));
+    await picker.locator('input[type="file"]').setInputFiles({ name: 'wheel-room.png', mimeType: 'image/png', buffer: photo });
+    check((await uploaded).ok(), `the upload went to the object store and was checked (${(await uploaded).status()})`);
+    // A fresh upload is the one chosen: the picker closes with it in the field.
+    await picker.waitFor({ state: 'hidden' });
+    check(/^\/media\/[0-9a-f-]{36}$/.test(await hero.getByLabel('Image', { exact: true }).inputValue()), 'the photo is the hero image');
+    await hero.getByLabel('Description for screen readers').fill('The wheel room at Clay & Kiln');
+    const pageSaved = page.waitForResponse((r) => r.request().method() === 'PUT' && /\/pages\/[^/]+$/.test(r.url()));
+    await site.getByRole('button', { name: 'Save', exact: true }).click();
+    check((await pageSaved).ok(), `the home page with its photo saved (${(await pageSaved).status()})`);
+    await shot('site-editor');
+    await appShot('site');
+    await site.locator('.st-back').click();
     await site.getByRole('button', { name: 'Publish', exact: true }).click();
     const live = site.getByRole('link', { name: 'View the live site' });
     await live.waitFor({ timeout: 60_000 });
@@ -155,6 +188,9 @@ export async function journey({ browser, url, shots, check }) {
     const res = await vpage.goto(liveHref);
     check(res?.status() === 200, `the live site answers ${res?.status()} at ${liveHref}`);
     check(((await vpage.title()) ?? '').includes('Clay & Kiln'), `its title names the business: ${await vpage.title()}`);
+    const img = vpage.locator('img[alt="The wheel room at Clay & Kiln"]');
+    const drawn = await img.evaluate((el) => el.complete && el.naturalWidth).catch(() => 0);
+    check(drawn === 320, `the uploaded photo is on the live home page (${drawn} px wide)`);
     await vpage.screenshot({ path: `${shots}/journey-${String(++n).padStart(2, '0')}-live-site.png`, fullPage: true });
     await vpage.getByRole('link', { name: /^Contact/ }).first().click();
     const form = vpage.locator('form.contact-form');
@@ -176,6 +212,7 @@ export async function journey({ browser, url, shots, check }) {
     const column = (status) => board.locator(`.leads-col--${status}`);
     check((await column('new').locator('.lead-card', { hasText: 'Tomás Ferreira' }).count()) === 1, 'the lead is in New');
     await shot('leads-new-lead');
+    await appShot('leads', { keepToasts: true });
 
     // Drag it to won.
     const moved = page.waitForResponse((r) => r.request().method() === 'POST' && /\/leads\/[^/]+\/status$/.test(r.url()));
@@ -193,6 +230,16 @@ export async function journey({ browser, url, shots, check }) {
     const wf = await apiGet(`/api/v1/workflows/${encodeURIComponent(`lead-followup/${leadId}`)}`);
     check(wf.body.data?.status === 'COMPLETED', `the lead-followup workflow is ${wf.body.data?.status} (${wf.status})`);
 
+    // The other apps, as this owner sees them now.
+    await page.keyboard.press('Escape'); // the lead's drawer
+    await drawer.waitFor({ state: 'detached' });
+    for (const app of ['notifications', 'runs', 'settings']) {
+      await page.locator(`a[data-app="${app}"]`).click();
+      await page.locator(`.app-root[data-app="${app}"] > *`).first().waitFor();
+      await page.locator('.app-root .skeleton').first().waitFor({ state: 'detached' });
+      await appShot(app);
+    }
+
     check(errors.length === 0, errors.length ? `errors on the way: ${errors.join('; ')}` : 'no console error and no failed request on the way');
   } catch (err) {
     await shot('failed').catch(() => {});
@@ -200,4 +247,23 @@ export async function journey({ browser, url, shots, check }) {
   } finally {
     await context.close();
   }
+}
+
+/** drawPot runs in the page: a 320×180 PNG of a pot on a warm ground, as a data: URL. */
+function drawPot() {
+  const c = document.createElement('canvas');
+  c.width = 320;
+  c.height = 180;
+  const g = c.getContext('2d');
+  const ground = g.createLinearGradient(0, 0, 320, 180);
+  ground.addColorStop(0, '#f3e3d3');
+  ground.addColorStop(1, '#d9a47c');
+  g.fillStyle = ground;
+  g.fillRect(0, 0, 320, 180);
+  g.fillStyle = '#8a4b2a';
+  g.beginPath();
+  g.ellipse(160, 105, 58, 50, 0, 0, Math.PI * 2);
+  g.fill();
+  g.fillRect(128, 40, 64, 22);
+  return c.toDataURL('image/png');
 }

@@ -1,1 +1,0 @@
-const s="/_astro/copilot.B-iPCn-F.css",t="/_astro/brief.MNb7m5sh.css",e="/_astro/site.CvibrzFT.css",o="/_astro/leads.BWJstxXH.css",c="/_astro/notifications.DFGbcYFK.css",a="/_astro/runs.rB_nrQd3.css",r="/_astro/settings.D2IBrO1F.css";export{t as a,e as b,o as c,c as d,a as e,r as f,s};
