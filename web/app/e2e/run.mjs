@@ -104,6 +104,9 @@ async function performance() {
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
   console.log(`JavaScript, gzip: frame ${kib(sizes.frame)}, shared by the apps (React, lib) ${kib(sizes.shared)} (budget ${budget.sharedKiB} KiB)`);
   if (sizes.shared > budget.sharedKiB * 1024) fail(`the apps' shared JavaScript is ${kib(sizes.shared)}, over ${budget.sharedKiB} KiB`);
+  // A budget that measures nothing passes everything: every app must be found, with code of its own.
+  if (!(sizes.frame > 0)) fail('no frame bundle found in web/dist/_astro');
+  for (const app of apps) if (!(sizes.apps[app] > 0)) fail(`no JavaScript of its own found for ${app}`);
   for (const [app, n] of Object.entries(sizes.apps)) {
     console.log(`  ${app}: ${kib(n)} (budget ${budget.appKiB} KiB)`);
     if (n > budget.appKiB * 1024) fail(`${app} ships ${kib(n)} of its own JavaScript, over ${budget.appKiB} KiB`);
