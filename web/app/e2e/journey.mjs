@@ -1,17 +1,20 @@
 // The product's journey in the browser, as a business owner takes it: sign
 // up → a conversation with the co-pilot → finish → the Brief, grounded in
-// their words → a proposal accepted → a site from the Brief → publish →
-// the live site → a visitor's contact form → the lead on the board, live,
-// with a toast → dragged to won → its follow-ups end. Everything goes
-// through the shell's own controls; the API is read only to check what
-// the screen cannot show (the follow-up workflow's end).
+// their words → a proposal accepted → a site from the Brief, with a photo
+// uploaded from the browser → publish → the live site → a visitor's
+// contact form → the lead on the board, live, with a toast → dragged to
+// won → its follow-ups end. Everything goes through the shell's own
+// controls; the API is only read, to confirm what the screen shows and
+// what it cannot (the follow-up workflow's end).
 //
-// A screenshot of each stop is saved as journey-NN-name.png.
+// Screenshots: each stop as journey-NN-name.png (the whole page), and each
+// app in use as app-name.png (one screen, as the README shows them).
 
 const password = 'correct horse battery';
 
-// What the owner tells the co-pilot: a text, a pasted voice note, a
-// correction and how they sell (the rules engine reads each).
+// What the owner tells the co-pilot: who they are, a pasted voice note on
+// what they sell, how to reach them and how they follow up (the rules
+// engine of xentri dev reads each).
 const conversation = [
   { text: "Hi, I'm Inês and I run Clay & Kiln, a pottery studio in Porto, Portugal. We opened in 2016 and there are 3 of us." },
   {
@@ -23,9 +26,9 @@ const conversation = [
 ];
 
 /**
- * journey runs the whole path on a fresh browser context against url and
- * returns what it checked. check(ok, what) records a failure without
- * stopping; a missing element throws (the rest depends on it).
+ * journey runs the whole path in a fresh browser context against url.
+ * check(ok, what) reports a finding without stopping; a missing element
+ * throws (the rest depends on it), after a screenshot named "failed".
  */
 export async function journey({ browser, url, shots, check }) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
