@@ -1,8 +1,10 @@
-// The log-in and sign-up views: static forms in the frame (index.astro),
-// shown by the router before any app mounts. Problems show inline: the
-// problem's detail above the form, each field's error under the field.
-import { ApiError } from '../lib/api';
+// The log-in, sign-up and create-organisation views: static forms in the
+// frame (index.astro), shown by the router instead of an app. Problems show
+// inline: the problem's detail above the form, each field's error under the
+// field.
+import { ApiError, type Client } from '../lib/api';
 import { logIn, signUp } from '../lib/auth';
+import { $org, $orgs } from '../lib/stores';
 
 export interface AuthForm {
   form: HTMLFormElement;
@@ -98,6 +100,31 @@ export function bindSignup(f: AuthForm, done: HTMLElement): void {
           done.hidden = false;
           done.focus();
         }
+      } catch (err) {
+        showProblem(f, err);
+      }
+    });
+  });
+}
+
+/**
+ * bindCreateOrg: the view of a signed-in user in no organisation creates
+ * one (POST /api/v1/orgs, the caller its owner). On success $orgs and $org
+ * have the new org, and the frame moves on to the app. It lives here, not
+ * in lib/auth.ts, and takes its client from the frame, so that lib's chunk
+ * (and with it every app's bundle) stays as it was.
+ */
+export function bindCreateOrg(f: AuthForm, client: Client): void {
+  f.form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void submitting(f.form, 'Creating your organisation…', async () => {
+      clearProblem(f);
+      try {
+        const { data: org } = await client.post('/api/v1/orgs', { body: { name: value(f.form, 'name') } });
+        if (!org) throw new Error('POST /api/v1/orgs answered without an org');
+        $orgs.set([...$orgs.get(), org]);
+        $org.set(org.id);
+        f.form.reset();
       } catch (err) {
         showProblem(f, err);
       }

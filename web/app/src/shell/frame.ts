@@ -1,11 +1,11 @@
 // The frame's script, the only JavaScript of the first paint: it finds out
 // who is signed in, then routes. The apps' bundles load on demand (router.ts).
 import { apps, homeApp } from '../apps/registry';
-import { ApiError, EXPIRES_KEY } from '../lib/api';
+import { api, ApiError, EXPIRES_KEY } from '../lib/api';
 import { loadSession } from '../lib/auth';
 import { announceNewLeads, startLive } from '../lib/live';
-import { $org, $session, $toasts, dismissToast } from '../lib/stores';
-import { bindLogin, bindSignup } from './auth-view';
+import { $org, $orgs, $session, $toasts, $user, dismissToast } from '../lib/stores';
+import { bindCreateOrg, bindLogin, bindSignup } from './auth-view';
 import { mountHeader } from './header';
 import { Router, type Route, type View } from './router';
 import { sidebarKeys, unreadBadge } from './sidebar';
@@ -13,37 +13,63 @@ import { mountToasts } from './toasts';
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
+/** The view of a signed-in user who belongs to no organisation: create one. */
+export const ORG_VIEW = '/create-org';
+
 /** A path of this site to go back to after logging in, or null. */
 export function safeNext(next: string | null): string | null {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') && !next.startsWith('/signup')
-    ? next
-    : null;
+  return next && next.startsWith('/') && !next.startsWith('//') && !/^\/(login|signup|create-org)/.test(next) ? next : null;
 }
 
+const goingTo = (to: string, next: string | null) => (next && next !== '/' ? `${to}?next=${encodeURIComponent(next)}` : to);
+
 /**
- * guard: signed out, every route but the auth views goes to /login (keeping
- * where it was going in ?next=); signed in, the auth views and "/" go to
- * that place or the home app.
+ * guard: signed out, every route but the log-in and sign-up views goes to
+ * /login (keeping where it was going in ?next=); signed in without an org,
+ * every route goes to the create-org view (keeping it too), as the apps act
+ * in an org; signed in, the views and "/" go to that place or the home app.
  */
 export function guard(route: Route, url: URL): string | null {
   const s = $session.get();
   if (s.status === 'unknown') return null;
-  if (s.status === 'signed-out') {
-    if (route.kind === 'view') return null;
-    const here = url.pathname + url.search;
-    return here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`;
-  }
-  if (route.kind === 'view') return safeNext(url.searchParams.get('next')) ?? `/${homeApp}`;
+  const view = route.kind === 'view' ? route.view : null;
+  const next = view ? safeNext(url.searchParams.get('next')) : url.pathname + url.search;
+  if (s.status === 'signed-out') return view && view !== ORG_VIEW ? null : goingTo('/login', next);
+  if (!$orgs.get().length) return view === ORG_VIEW ? null : goingTo(ORG_VIEW, route.kind === 'not-found' ? null : next);
+  if (view) return next ?? `/${homeApp}`;
   if (route.kind === 'home') return `/${homeApp}`;
   return null;
 }
 
+/**
+ * follow re-routes on a change of session or org: signing in or out goes
+ * through the guard; switching orgs remounts the app; losing the last org
+ * (leaving it) goes to the create-org view, without a ?next= (that org's
+ * page means nothing now), and creating one leaves it for the app. Returns
+ * a stop.
+ */
+export function follow(router: Router): () => void {
+  const offSession = $session.listen(() => void router.refresh(true));
+  const offOrg = $org.listen(() => {
+    if ($session.get().status !== 'signed-in') return;
+    if (!$orgs.get().length) void router.navigate(ORG_VIEW, { replace: true });
+    else void router.refresh(router.route().kind === 'view');
+  });
+  return () => {
+    offSession();
+    offOrg();
+  };
+}
+
+/** A view of the frame: a <section> of index.astro, its id on <body data-view> while shown (for CSS). */
 function section(id: string, title: string, onShow?: () => void): View {
   const el = byId(id);
+  const body = document.body.dataset;
   return {
     title,
     show() {
       el.hidden = false;
+      body.view = id;
       // Between log in and sign up, keep where the user was going.
       for (const a of el.querySelectorAll<HTMLAnchorElement>('a.auth__other')) {
         a.search = location.search;
@@ -52,7 +78,24 @@ function section(id: string, title: string, onShow?: () => void): View {
     },
     hide() {
       el.hidden = true;
+      delete body.view;
     },
+  };
+}
+
+/** The frame's own views (index.astro), by path. */
+export function frameViews(): Record<string, View> {
+  const reason = byId('login-reason');
+  return {
+    '/login': section('view-login', 'Log in to Xentri', () => {
+      const s = $session.get();
+      reason.textContent = s.status === 'signed-out' && s.reason ? s.reason : '';
+      reason.hidden = !reason.textContent;
+    }),
+    '/signup': section('view-signup', 'Create your Xentri account'),
+    [ORG_VIEW]: section('view-create-org', 'Create your organisation', () => {
+      byId('create-org-email').textContent = $user.get()?.email ?? '';
+    }),
   };
 }
 
@@ -60,7 +103,6 @@ function start(): void {
   const body = document.body;
   const outlet = byId('outlet');
   const nav = byId('sidebar');
-  const reason = byId('login-reason');
   const skeleton = byId<HTMLTemplateElement>('outlet-skeleton');
 
   mountToasts(byId('toasts'));
@@ -72,14 +114,7 @@ function start(): void {
 
   const router = new Router({
     apps,
-    views: {
-      '/login': section('view-login', 'Log in to Xentri', () => {
-        const s = $session.get();
-        reason.textContent = s.status === 'signed-out' && s.reason ? s.reason : '';
-        reason.hidden = !reason.textContent;
-      }),
-      '/signup': section('view-signup', 'Create your Xentri account'),
-    },
+    views: frameViews(),
     outlet,
     heading: byId('outlet-title'),
     nav,
@@ -95,6 +130,7 @@ function start(): void {
   );
   bindLogin({ form: byId('login-form'), error: byId('login-error') });
   bindSignup({ form: byId('signup-form'), error: byId('signup-error') }, byId('signup-done'));
+  bindCreateOrg({ form: byId('create-org-form'), error: byId('create-org-error') }, api);
 
   $session.subscribe((s) => {
     body.dataset.session = s.status;
@@ -132,11 +168,7 @@ function start(): void {
       return;
     }
     await router.start();
-    // Signing in or out re-routes (through the guard); switching orgs remounts the app.
-    $session.listen(() => void router.refresh(true));
-    $org.listen(() => {
-      if ($session.get().status === 'signed-in') void router.refresh();
-    });
+    follow(router);
   };
   void boot();
 }
