@@ -3,6 +3,7 @@
 
 /** The operations that take an Idempotency-Key ("METHOD /path/{template}"): a retry of one is safe. */
 export const retryable: ReadonlySet<string> = new Set([
+  "POST /api/v1/orgs",
   "POST /api/v1/orgs/{orgID}/members",
   "PATCH /api/v1/orgs/{orgID}/members/{userID}",
   "DELETE /api/v1/orgs/{orgID}/members/{userID}",

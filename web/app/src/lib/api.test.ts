@@ -128,7 +128,7 @@ describe('api client: Idempotency-Key', () => {
 
   it('does not repeat a mutation without a key', async () => {
     const f = fakeFetch(new TypeError('offline'));
-    const e = (await client(f.fn).post('/api/v1/orgs', { body: { name: 'Acme' } }).catch((x: unknown) => x)) as ApiError;
+    const e = (await client(f.fn).post('/api/v1/auth/login', { body: { email: 'ada@example.com', password: 'x' } }).catch((x: unknown) => x)) as ApiError;
     expect(f.calls).toHaveLength(1);
     expect(e.network).toBe(true);
   });
