@@ -64,7 +64,11 @@ describe('the create-org form', () => {
         <button type="submit">Create organisation</button>
       </form>`;
     const f = { form: document.getElementById('f') as HTMLFormElement, error: document.getElementById('err')! };
-    bindCreateOrg(f, createClient({ fetch: (async (_: RequestInfo | URL, init: RequestInit = {}) => fetch(init)) as typeof globalThis.fetch }));
+    const client = createClient({
+      fetch: (async (_: RequestInfo | URL, init: RequestInit = {}) => fetch(init)) as typeof globalThis.fetch,
+      sleep: async () => {}, // the client's own retries, at once
+    });
+    bindCreateOrg(f, client);
     const input = document.getElementById('create-org-name') as HTMLInputElement;
     const button = f.form.querySelector('button')!;
     const submit = (name: string) => {
@@ -101,6 +105,27 @@ describe('the create-org form', () => {
     expect(button.textContent).toBe('Create organisation');
     expect(input.value).toBe('');
     expect(f.error.hidden).toBe(true);
+  });
+
+  it('asks again with the same key after a lost answer, and with a new one for another name', async () => {
+    const keys: string[] = [];
+    const { f, button, submit } = setup(async (init) => {
+      keys.push(new Headers(init.headers).get('Idempotency-Key') ?? '');
+      throw new TypeError('offline');
+    });
+    submit('Ada Bakery');
+    await vi.waitFor(() => expect(f.error.hidden).toBe(false));
+    await vi.waitFor(() => expect(button.disabled).toBe(false));
+    const first = keys.length;
+    submit('Ada Bakery');
+    await vi.waitFor(() => expect(keys.length).toBeGreaterThan(first));
+    await vi.waitFor(() => expect(button.disabled).toBe(false));
+    const second = keys.length;
+    submit('Ada’s Bakery');
+    await vi.waitFor(() => expect(keys.length).toBeGreaterThan(second));
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(keys.slice(0, second))).toEqual(new Set([keys[0]]));
+    expect(keys[second]).not.toBe(keys[0]);
   });
 
   it("shows a 400's field error under the name, and a 409's detail above the form", async () => {

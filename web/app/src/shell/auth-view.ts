@@ -115,13 +115,20 @@ export function bindSignup(f: AuthForm, done: HTMLElement): void {
  * (and with it every app's bundle) stays as it was.
  */
 export function bindCreateOrg(f: AuthForm, client: Client): void {
+  // One Idempotency-Key per name asked for: pressing Create again after a
+  // lost answer (the org may exist already) gets that answer, not a second
+  // org; another name is another request.
+  let asked: { name: string; key: string } | null = null;
   f.form.addEventListener('submit', (e) => {
     e.preventDefault();
     void submitting(f.form, 'Creating your organisation…', async () => {
       clearProblem(f);
+      const name = value(f.form, 'name');
+      if (asked?.name !== name) asked = { name, key: client.newActionKey() };
       try {
-        const { data: org } = await client.post('/api/v1/orgs', { body: { name: value(f.form, 'name') } });
+        const { data: org } = await client.post('/api/v1/orgs', { body: { name }, idempotencyKey: asked.key });
         if (!org) throw new Error('POST /api/v1/orgs answered without an org');
+        asked = null;
         $orgs.set([...$orgs.get(), org]);
         $org.set(org.id);
         f.form.reset();
