@@ -2,23 +2,9 @@
 // fetch and a fake stream (live.onEvent spied on).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { $unreadCount } from '../apps/notifications/unread';
-import type { SystemEvent } from '../generated/events';
-import { live, matches, type Live } from '../lib/live';
+import { fakeStream } from '../lib/live-fake';
 import { $org, $session } from '../lib/stores';
 import { unreadBadge } from './sidebar';
-
-function fakeStream() {
-  const handlers = new Set<{ pattern: string; fn: (e: SystemEvent) => void }>();
-  vi.spyOn(live, 'onEvent').mockImplementation(((pattern: string, fn: (e: SystemEvent) => void) => {
-    const h = { pattern, fn };
-    handlers.add(h);
-    return () => void handlers.delete(h);
-  }) as Live['onEvent']);
-  const emit = (type: string) => {
-    for (const h of [...handlers]) if (matches(h.pattern, type)) h.fn({ type } as SystemEvent);
-  };
-  return { handlers, emit };
-}
 
 /** The link's accessible name: its text, without what is hidden from assistive technology. */
 function accessibleName(el: Element): string {

@@ -3,27 +3,12 @@
 import { act } from 'react';
 import { createRoot } from 'react-dom/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { SystemEvent } from '../../generated/events';
-import { live, matches, type Live } from '../../lib/live';
+import { fakeStream } from '../../lib/live-fake';
 import { $org } from '../../lib/stores';
 import type { AppContext } from '../../shell/types';
 import { useLiveNotifications } from './live';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-/** Stands in for the shell's stream: what subscribes, and events on demand. */
-function fakeStream() {
-  const handlers = new Set<{ pattern: string; fn: (e: SystemEvent) => void }>();
-  const onEvent = vi.spyOn(live, 'onEvent').mockImplementation(((pattern: string, fn: (e: SystemEvent) => void) => {
-    const h = { pattern, fn };
-    handlers.add(h);
-    return () => void handlers.delete(h);
-  }) as Live['onEvent']);
-  const emit = (type: string) => {
-    for (const h of [...handlers]) if (matches(h.pattern, type)) h.fn({ type, org_id: 'org-1' } as SystemEvent);
-  };
-  return { handlers, onEvent, emit };
-}
 
 function Probe({ onStale }: { onStale: () => void }) {
   useLiveNotifications(onStale);
