@@ -10,6 +10,8 @@
 // Screenshots: each stop as journey-NN-name.png (the whole page), and each
 // app in use as app-name.png (one screen, as the README shows them).
 
+import { responseTo } from './stack.mjs';
+
 const password = 'correct horse battery';
 
 // What the owner tells the co-pilot: who they are, a pasted voice note on
@@ -135,7 +137,7 @@ export async function journey({ browser, url, shots, check }) {
     await proposal.waitFor();
     check(((await proposal.locator('.bf-proposed').allTextContents()).join(' ')).includes('2016'), 'the proposal brings back the year the owner said');
     await shot('brief-proposal');
-    const accepted = page.waitForResponse((r) => r.request().method() === 'POST' && /\/brief\/proposals\/[^/]+\/accept$/.test(r.url()));
+    const accepted = responseTo(page, (r) => r.request().method() === 'POST' && /\/brief\/proposals\/[^/]+\/accept$/.test(r.url()));
     await proposal.getByRole('button', { name: /^Accept/ }).click();
     check((await accepted).status() === 200, `accepted (${(await accepted).status()})`);
     await brief.getByRole('tab', { name: 'Overview' }).or(brief.getByRole('link', { name: 'Overview' })).first().click();
@@ -160,14 +162,14 @@ export async function journey({ browser, url, shots, check }) {
     await hero.getByRole('button', { name: 'Choose image' }).click();
     const picker = page.getByRole('dialog', { name: 'Choose an image' });
     const photo = Buffer.from((await page.evaluate(drawPot)).split(',')[1], 'base64');
-    const uploaded = page.waitForResponse((r) => r.request().method() === 'POST' && /\/media\/[^/]+\/complete$/.test(r.url()));
+    const uploaded = responseTo(page, (r) => r.request().method() === 'POST' && /\/media\/[^/]+\/complete$/.test(r.url()));
     await picker.locator('input[type="file"]').setInputFiles({ name: 'wheel-room.png', mimeType: 'image/png', buffer: photo });
     check((await uploaded).ok(), `the upload went to the object store and was checked (${(await uploaded).status()})`);
     // A fresh upload is the one chosen: the picker closes with it in the field.
     await picker.waitFor({ state: 'hidden' });
     check(/^\/media\/[0-9a-f-]{36}$/.test(await hero.getByLabel('Image', { exact: true }).inputValue()), 'the photo is the hero image');
     await hero.getByLabel('Description for screen readers').fill('The wheel room at Clay & Kiln');
-    const pageSaved = page.waitForResponse((r) => r.request().method() === 'PUT' && /\/pages\/[^/]+$/.test(r.url()));
+    const pageSaved = responseTo(page, (r) => r.request().method() === 'PUT' && /\/pages\/[^/]+$/.test(r.url()));
     await site.getByRole('button', { name: 'Save', exact: true }).click();
     check((await pageSaved).ok(), `the home page with its photo saved (${(await pageSaved).status()})`);
     await shot('site-editor');
@@ -218,7 +220,7 @@ export async function journey({ browser, url, shots, check }) {
     await appShot('leads', { keepToasts: true });
 
     // Drag it to won.
-    const moved = page.waitForResponse((r) => r.request().method() === 'POST' && /\/leads\/[^/]+\/status$/.test(r.url()));
+    const moved = responseTo(page, (r) => r.request().method() === 'POST' && /\/leads\/[^/]+\/status$/.test(r.url()));
     await card.dragTo(column('won'));
     await column('won').locator('.lead-card', { hasText: 'Tomás Ferreira' }).waitFor();
     check((await moved).status() === 200, `dragged to Won, the API took it (${(await moved).status()})`);

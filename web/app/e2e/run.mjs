@@ -1,17 +1,20 @@
 // The shell's browser tests against a real `xentri dev`: the product's
-// journey from sign-up to a won lead (journey.mjs), accessibility of every
+// journey from sign-up to a won lead (journey.mjs), the frame's own ways
+// (shell.mjs: deep links, prefetch, history, session refresh, keyboard,
+// log out and in), accessibility of every
 // app (axe, wcag2a, wcag2aa, wcag21aa: no serious or critical violation), a
 // screenshot of each app, and the performance budget.
 //
 //   make build && node e2e/run.mjs          # starts its own xentri dev
 //   XENTRI_URL=http://127.0.0.1:8080 node e2e/run.mjs
 //   E2E_SHOTS=/tmp/shots node e2e/run.mjs   # where screenshots go (default: e2e-artifacts/)
-//   E2E_ONLY=journey node e2e/run.mjs       # one part: journey, axe or budget
+//   E2E_ONLY=journey node e2e/run.mjs       # one part: journey, shell, axe or budget
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { appSizes, budget, measurePaint } from './budget.mjs';
 import { journey } from './journey.mjs';
+import { shell } from './shell.mjs';
 import { launchBrowser, signUp, startStack } from './stack.mjs';
 
 const shots = resolve(process.env.E2E_SHOTS ?? resolve(import.meta.dirname, '../e2e-artifacts'));
@@ -40,6 +43,13 @@ try {
       console.log(`the journey took ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } catch (err) {
       fail(`journey stopped: ${err.message}`);
+    }
+  }
+  if (part('shell')) {
+    try {
+      await shell({ browser, url: stack.url, shots, check: (ok, what) => (ok ? console.log(`ok   shell: ${what}`) : fail(`shell: ${what}`)) });
+    } catch (err) {
+      fail(`shell stopped: ${err.message}`);
     }
   }
   if (part('axe')) await accessibility();

@@ -107,3 +107,15 @@ export async function signUp(url, email, business) {
   });
   return { cookies, orgId: body.data.org.id, token: body.data.session.access_token };
 }
+
+/**
+ * responseTo starts waiting for the page's response that test accepts,
+ * before the action that causes it; await it after. Its rejection (a
+ * timeout) is left for that await: if the action itself fails first, the
+ * wait must not also crash the run as an unhandled rejection.
+ */
+export function responseTo(page, test) {
+  const waiting = page.waitForResponse(test);
+  waiting.catch(() => {});
+  return waiting;
+}

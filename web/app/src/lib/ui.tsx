@@ -21,10 +21,12 @@ export function Skeleton({ lines = 3, label = 'Loading' }: { lines?: number; lab
 /** An inline error for the page's own content, with a retry. */
 export function InlineError({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   const detail = error instanceof ApiError ? error.detail : 'Something went wrong. Please try again.';
+  // What is not there (404, 410) will not be there on a second try.
+  const gone = error instanceof ApiError && (error.status === 404 || error.status === 410);
   return (
     <div className="notice notice--error" role="alert">
       <p>{detail}</p>
-      {onRetry && (
+      {onRetry && !gone && (
         <button type="button" className="button" onClick={onRetry}>
           Try again
         </button>
