@@ -102,3 +102,30 @@ export function AppPlaceholder({ name, children }: { name: string; children: Rea
     </section>
   );
 }
+
+/**
+ * StrokeIcon is a decorative 24×24 stroked icon, drawn like the frame's:
+ * the paths d, or the shapes given as children.
+ */
+export function StrokeIcon({ d, size = 16, className, children }: { d?: string[]; size?: number; className?: string; children?: ReactNode }) {
+  return (
+    <svg
+      className={className}
+      viewBox="0 0 24 24"
+      width={size}
+      height={size}
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.9"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      {d?.map((p) => (
+        <path key={p} d={p} />
+      ))}
+      {children}
+    </svg>
+  );
+}

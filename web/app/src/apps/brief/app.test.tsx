@@ -6,42 +6,12 @@ import type { AppContext } from '../../shell/types';
 import schema from '../../../../../contracts/brief.schema.json';
 import * as app from './index';
 import { route } from './index';
+import { fakeApi as stubApi, ok, problem, type Call } from '../../lib/fake-api';
+
+/** A list of handlers is answered in order, its last one repeating. */
+const fakeApi = (routes: Parameters<typeof stubApi>[0]) => stubApi(routes, { repeatLast: true });
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-interface Call {
-  method: string;
-  url: string;
-  headers: Record<string, string>;
-  body?: any;
-}
-type Handler = (c: Call) => Response | Promise<Response>;
-
-const ok = (data: unknown, status = 200) => new Response(JSON.stringify({ data, error: null, meta: {} }), { status, headers: { 'Content-Type': 'application/json' } });
-const problem = (status: number, detail: string) =>
-  new Response(JSON.stringify({ type: 'about:blank', title: 'x', status, detail, trace_id: 't' }), { status, headers: { 'Content-Type': 'application/problem+json' } });
-
-function fakeApi(routes: Record<string, Handler | Handler[]>) {
-  const calls: Call[] = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (input: string, init: RequestInit = {}) => {
-      const call: Call = {
-        method: init.method ?? 'GET',
-        url: String(input),
-        headers: (init.headers ?? {}) as Record<string, string>,
-        body: init.body ? JSON.parse(String(init.body)) : undefined,
-      };
-      calls.push(call);
-      const key = `${call.method} ${call.url.split('?')[0]}`;
-      const r = routes[key];
-      const h = Array.isArray(r) ? (r.length > 1 ? r.shift() : r[0]) : r;
-      if (!h) throw new Error(`unexpected ${key}`);
-      return h(call);
-    }),
-  );
-  return calls;
-}
 
 const now = new Date().toISOString();
 const f = (value: unknown, quote?: string, over: Record<string, unknown> = {}) => ({

@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../../lib/api';
 import { reactApp, type AppProps } from '../../lib/react-app';
-import { InlineError, Skeleton } from '../../lib/ui';
+import { InlineError, Skeleton, StrokeIcon } from '../../lib/ui';
 import { useLiveNotifications } from './live';
 import {
   ago,
@@ -270,47 +270,27 @@ function describe(error: unknown, what: string): string {
 
 // --- Icons (decorative, 24x24 strokes like the frame's) ----------------------
 
-function Svg({ size = 16, children, className }: { size?: number; children: ReactNode; className?: string }) {
-  return (
-    <svg
-      className={className}
-      viewBox="0 0 24 24"
-      width={size}
-      height={size}
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.9"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      {children}
-    </svg>
-  );
-}
-
 const ClockIcon = () => (
-  <Svg>
+  <StrokeIcon>
     <circle cx="12" cy="12" r="9" />
     <path d="M12 7v5l3 2" />
-  </Svg>
+  </StrokeIcon>
 );
 const StarIcon = () => (
-  <Svg>
+  <StrokeIcon>
     <path d="M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1-4.4-4.3 6.1-.9z" />
-  </Svg>
+  </StrokeIcon>
 );
 const CheckIcon = ({ size }: { size?: number }) => (
-  <Svg size={size}>
+  <StrokeIcon size={size}>
     <path d="M20 6L9 17l-5-5" />
-  </Svg>
+  </StrokeIcon>
 );
 const RefreshIcon = ({ spinning }: { spinning?: boolean }) => (
-  <Svg className={spinning ? 'ntf__spin' : undefined}>
+  <StrokeIcon className={spinning ? 'ntf__spin' : undefined}>
     <path d="M21 12a9 9 0 1 1-2.64-6.36" />
     <path d="M21 3v6h-6" />
-  </Svg>
+  </StrokeIcon>
 );
 
 export const { mount, update, unmount } = reactApp(NotificationsApp, { stylesheet });

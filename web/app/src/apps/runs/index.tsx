@@ -10,7 +10,7 @@ import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 
 import { api, ApiError } from '../../lib/api';
 import { reactApp, type AppProps } from '../../lib/react-app';
 import { $currentOrg } from '../../lib/stores';
-import { InlineError, Skeleton } from '../../lib/ui';
+import { InlineError, Skeleton, StrokeIcon as Icon } from '../../lib/ui';
 import { useLiveRuns } from './live';
 import {
   argumentCount,
@@ -419,28 +419,6 @@ function failure(e: unknown, what: string): string {
     return `We couldn’t ${what}. ${e.detail}`;
   }
   return `We couldn’t ${what}. Please try again.`;
-}
-
-function Icon({ d, size = 16, className }: { d: string[]; size?: number; className?: string }): ReactNode {
-  return (
-    <svg
-      className={className}
-      viewBox="0 0 24 24"
-      width={size}
-      height={size}
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.9"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      {d.map((p) => (
-        <path key={p} d={p} />
-      ))}
-    </svg>
-  );
 }
 
 export const { mount, update, unmount } = reactApp(RunsApp, { stylesheet });

@@ -1,6 +1,7 @@
 // Small pieces the settings sections share.
 import { useCallback, useEffect, useRef, useState, type Dispatch, type ReactNode, type SetStateAction } from 'react';
 import { ApiError } from '../../lib/api';
+import { StrokeIcon as Icon } from '../../lib/ui';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -139,24 +140,5 @@ export function formatDate(iso: string | null | undefined): string {
   return Number.isNaN(t.getTime()) ? '' : t.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 }
 
-export function Icon({ d, size = 16, className }: { d: string[]; size?: number; className?: string }) {
-  return (
-    <svg
-      className={className}
-      viewBox="0 0 24 24"
-      width={size}
-      height={size}
-      fill="none"
-      stroke="currentColor"
-      strokeWidth="1.9"
-      strokeLinecap="round"
-      strokeLinejoin="round"
-      aria-hidden="true"
-      focusable="false"
-    >
-      {d.map((p) => (
-        <path key={p} d={p} />
-      ))}
-    </svg>
-  );
-}
+/** The settings' icons are the shell's stroked ones. */
+export { Icon };
